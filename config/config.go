@@ -1,0 +1,374 @@
+// Package config reads and writes the query string that describes one Focal Lab view.
+//
+// One table, Rules, lists every parameter with its type, range, step, length limit and
+// default. Parse uses it to read a link and Config.Query uses it to write one, so a link
+// written by the app parses back to the same Config, and a hand-edited link is clamped
+// to the nearest valid value with a Notice that says what changed.
+package config
+
+import (
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"focallab/sim"
+)
+
+// Kind is the type of a query parameter.
+type Kind int
+
+const (
+	KindFloat Kind = iota
+	KindInt
+	KindBool
+	KindEnum
+	KindChanges
+)
+
+// Rule describes one query parameter.
+type Rule struct {
+	Name    string
+	Kind    Kind
+	Min     float64 // inclusive, for KindFloat and KindInt
+	Max     float64 // inclusive, for KindFloat and KindInt
+	Step    float64 // values are rounded to a multiple of Step (0: no rounding)
+	Default string  // the value used when the parameter is missing
+	MaxLen  int     // longest raw value accepted before it is treated as invalid
+	Enum    []string
+	// Run is true for parameters that change the training run (and so the stream).
+	Run bool
+}
+
+// MaxChanges is the longest mid-run change list a link may carry.
+const MaxChanges = 32
+
+// MaxQueryLength is the longest raw query string the server reads; longer ones are rejected.
+const MaxQueryLength = 4096
+
+// Rules is the single table of every parameter a link may carry, in the order links are written.
+var Rules = []Rule{
+	{Name: "lang", Kind: KindEnum, Default: "zh-CN", MaxLen: 16, Enum: []string{"zh-CN", "en"}},
+	{Name: "alpha", Kind: KindFloat, Min: 0, Max: 1, Step: 0.01, Default: "0.25", MaxLen: 32, Run: true},
+	{Name: "gamma", Kind: KindFloat, Min: 0, Max: 5, Step: 0.1, Default: "2", MaxLen: 32, Run: true},
+	{Name: "ratio", Kind: KindInt, Min: 10, Max: 100000, Step: 1, Default: "1000", MaxLen: 32, Run: true},
+	{Name: "n", Kind: KindInt, Min: 1000, Max: 200000, Step: 1000, Default: "20000", MaxLen: 32, Run: true},
+	{Name: "seed", Kind: KindInt, Min: 0, Max: 999999999, Step: 1, Default: "1", MaxLen: 32, Run: true},
+	{Name: "lr", Kind: KindFloat, Min: 0.001, Max: 1, Step: 0.001, Default: "0.05", MaxLen: 32, Run: true},
+	{Name: "prior", Kind: KindBool, Default: "1", MaxLen: 8, Run: true},
+	{Name: "steps", Kind: KindInt, Min: 10, Max: 5000, Step: 10, Default: "1000", MaxLen: 32, Run: true},
+	{Name: "step", Kind: KindInt, Min: 0, Max: 5000, Step: 1, Default: "0", MaxLen: 32},
+	{Name: "ch", Kind: KindChanges, Default: "", MaxLen: 1024, Run: true},
+	{Name: "logy", Kind: KindBool, Default: "0", MaxLen: 8},
+}
+
+// Config is one parsed, valid view: every field is inside its Rule.
+type Config struct {
+	Lang    string
+	Alpha   float64
+	Gamma   float64
+	Ratio   int
+	Size    int
+	Seed    int
+	LR      float64
+	Prior   bool
+	Steps   int
+	Step    int
+	Changes []sim.Change
+	LogY    bool
+}
+
+// Notice reports a parameter that was missing its rule and what was used instead.
+type Notice struct {
+	Param string // the parameter name
+	Raw   string // the value as received, cut to 64 bytes and made valid UTF-8
+	Used  string // the value used in its place
+	Rule  Rule
+	// Reason is a message ID: "invalid" for unreadable values, "clamped" for values outside the range,
+	// "repeated" for a parameter given more than once, "too_long" for over-long values.
+	Reason string
+}
+
+// RuleByName returns the rule for a parameter name.
+func RuleByName(name string) (Rule, bool) {
+	for _, r := range Rules {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Default returns the Config of a link with no parameters.
+func Default() Config {
+	c, _ := Parse(url.Values{})
+	return c
+}
+
+// Parse reads a Config from query values. It never fails: each unreadable or out-of-range
+// value is replaced by the default or the nearest valid value and reported as a Notice.
+// Unknown parameters are ignored. A repeated parameter uses its first value.
+func Parse(q url.Values) (Config, []Notice) {
+	var c Config
+	var notices []Notice
+	for _, r := range Rules {
+		raw, present := first(q, r.Name)
+		if len(q[r.Name]) > 1 {
+			notices = append(notices, Notice{Param: r.Name, Raw: shorten(strings.Join(q[r.Name], ",")), Used: raw, Rule: r, Reason: "repeated"})
+		}
+		value, n := r.read(raw, present)
+		if n != nil {
+			notices = append(notices, *n)
+		}
+		c.set(r.Name, value)
+	}
+	c.Step = min(c.Step, c.Steps)
+	c.Changes = dropLateChanges(c.Changes, c.Steps)
+	return c, notices
+}
+
+// read parses one raw value under the rule and returns its canonical text,
+// plus a notice when the raw value was replaced.
+func (r Rule) read(raw string, present bool) (string, *Notice) {
+	if !present || raw == "" {
+		return r.Default, nil
+	}
+	notice := func(used, reason string) (string, *Notice) {
+		return used, &Notice{Param: r.Name, Raw: shorten(raw), Used: used, Rule: r, Reason: reason}
+	}
+	if len(raw) > r.MaxLen {
+		return notice(r.Default, "too_long")
+	}
+	switch r.Kind {
+	case KindEnum:
+		for _, e := range r.Enum {
+			if strings.EqualFold(raw, e) {
+				return e, nil
+			}
+		}
+		return notice(r.Default, "invalid")
+	case KindBool:
+		switch strings.ToLower(raw) {
+		case "1", "true", "on", "yes":
+			return "1", nil
+		case "0", "false", "off", "no":
+			return "0", nil
+		}
+		return notice(r.Default, "invalid")
+	case KindChanges:
+		changes, ok := ParseChanges(raw)
+		used := FormatChanges(changes)
+		if !ok {
+			return notice(used, "invalid")
+		}
+		return used, nil
+	}
+	v, ok := ParseDecimal(raw)
+	if !ok {
+		return notice(r.Default, "invalid")
+	}
+	snapped := r.Snap(v)
+	text := r.Format(snapped)
+	if snapped != v && math.Abs(snapped-v) > 1e-9*math.Max(1, math.Abs(v)) {
+		return notice(text, "clamped")
+	}
+	return text, nil
+}
+
+// Snap clamps v into the rule's range and rounds it to the rule's step.
+func (r Rule) Snap(v float64) float64 {
+	v = math.Min(math.Max(v, r.Min), r.Max)
+	if r.Step > 0 {
+		// Count steps from Min so a range like 0.001..1 with step 0.001 stays on its grid.
+		k := math.Round((v - r.Min) / r.Step)
+		v = r.Min + k*r.Step
+		v = math.Min(math.Max(v, r.Min), r.Max)
+	}
+	if r.Kind == KindInt {
+		v = math.Round(v)
+	}
+	// Remove binary noise such as 0.30000000000000004 so links stay short and stable.
+	v, _ = strconv.ParseFloat(strconv.FormatFloat(v, 'f', 6, 64), 64)
+	if v == 0 {
+		v = 0 // turns -0 into 0
+	}
+	return v
+}
+
+// Format writes a value that has been snapped to the rule in its shortest canonical text.
+func (r Rule) Format(v float64) string {
+	if r.Kind == KindInt {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// ParseDecimal accepts plain decimal numbers only: no hex floats, no underscores,
+// no NaN or Inf, nothing that overflows float64.
+func ParseDecimal(raw string) (float64, bool) {
+	for i := 0; i < len(raw); i++ {
+		ch := raw[i]
+		isDigit := ch >= '0' && ch <= '9'
+		if !isDigit && ch != '.' && ch != '-' && ch != '+' && ch != 'e' && ch != 'E' {
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
+}
+
+func (c *Config) set(name, value string) {
+	atoi := func() int { v, _ := strconv.Atoi(value); return v }
+	atof := func() float64 { v, _ := strconv.ParseFloat(value, 64); return v }
+	switch name {
+	case "lang":
+		c.Lang = value
+	case "alpha":
+		c.Alpha = atof()
+	case "gamma":
+		c.Gamma = atof()
+	case "ratio":
+		c.Ratio = atoi()
+	case "n":
+		c.Size = atoi()
+	case "seed":
+		c.Seed = atoi()
+	case "lr":
+		c.LR = atof()
+	case "prior":
+		c.Prior = value == "1"
+	case "steps":
+		c.Steps = atoi()
+	case "step":
+		c.Step = atoi()
+	case "ch":
+		c.Changes, _ = ParseChanges(value)
+	case "logy":
+		c.LogY = value == "1"
+	}
+}
+
+// value returns the canonical text of one parameter.
+func (c Config) value(name string) string {
+	b := func(v bool) string {
+		if v {
+			return "1"
+		}
+		return "0"
+	}
+	r, _ := RuleByName(name)
+	switch name {
+	case "lang":
+		return c.Lang
+	case "alpha":
+		return r.Format(c.Alpha)
+	case "gamma":
+		return r.Format(c.Gamma)
+	case "ratio":
+		return r.Format(float64(c.Ratio))
+	case "n":
+		return r.Format(float64(c.Size))
+	case "seed":
+		return r.Format(float64(c.Seed))
+	case "lr":
+		return r.Format(c.LR)
+	case "prior":
+		return b(c.Prior)
+	case "steps":
+		return r.Format(float64(c.Steps))
+	case "step":
+		return r.Format(float64(c.Step))
+	case "ch":
+		return FormatChanges(c.Changes)
+	case "logy":
+		return b(c.LogY)
+	}
+	return ""
+}
+
+// Query writes the canonical query string: parameters in table order, defaults left out.
+// Parse(Query()) returns the same Config.
+func (c Config) Query() string {
+	return c.query(func(Rule) bool { return true })
+}
+
+// RunQuery writes only the parameters that determine the training run, always all of
+// them, so two links that describe the same run produce the same key.
+func (c Config) RunQuery() string {
+	var parts []string
+	for _, r := range Rules {
+		if r.Run {
+			parts = append(parts, r.Name+"="+escape(c.value(r.Name)))
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// With returns the canonical query with one parameter replaced by a raw value.
+func (c Config) With(name, value string) string {
+	q := c.Values()
+	q.Set(name, value)
+	next, _ := Parse(q)
+	return next.Query()
+}
+
+// Values returns every parameter's canonical value.
+func (c Config) Values() url.Values {
+	q := url.Values{}
+	for _, r := range Rules {
+		q.Set(r.Name, c.value(r.Name))
+	}
+	return q
+}
+
+func (c Config) query(keep func(Rule) bool) string {
+	var parts []string
+	for _, r := range Rules {
+		v := c.value(r.Name)
+		if !keep(r) || v == r.Default {
+			continue
+		}
+		parts = append(parts, r.Name+"="+escape(v))
+	}
+	return strings.Join(parts, "&")
+}
+
+// escape percent-encodes a value but keeps ':' and ',' readable, since change lists use them.
+func escape(v string) string {
+	s := url.QueryEscape(v)
+	s = strings.ReplaceAll(s, "%3A", ":")
+	return strings.ReplaceAll(s, "%2C", ",")
+}
+
+// TrainConfig returns the simulation settings of the view.
+func (c Config) TrainConfig() sim.TrainConfig {
+	return sim.TrainConfig{
+		Data:    sim.DataConfig{Seed: uint64(c.Seed), Size: c.Size, Ratio: c.Ratio},
+		Alpha:   c.Alpha,
+		Gamma:   c.Gamma,
+		LR:      c.LR,
+		Prior:   c.Prior,
+		Batch:   sim.DefaultBatch,
+		Changes: c.Changes,
+	}
+}
+
+func first(q url.Values, name string) (string, bool) {
+	vs, ok := q[name]
+	if !ok || len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+// shorten cuts a raw value for display in a notice and replaces invalid UTF-8.
+func shorten(raw string) string {
+	const limit = 64
+	if len(raw) > limit {
+		raw = raw[:limit] + "…"
+	}
+	return strings.ToValidUTF8(raw, "�")
+}

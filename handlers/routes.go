@@ -1,0 +1,118 @@
+// Package handlers serves Focal Lab over HTTP: it parses requests, asks sim/, live/ and
+// charts/ for the numbers, builds view models and renders them with views/.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"focallab/config"
+	"focallab/live"
+	"focallab/static"
+)
+
+// App holds what the handlers share. It keeps no per-user state: every response is
+// computed from the request alone.
+type App struct {
+	Live *live.Service
+	Log  *slog.Logger
+
+	// done is closed when the server starts shutting down, so open streams end with a
+	// final event instead of being cut.
+	done         chan struct{}
+	shuttingDown atomic.Bool
+}
+
+// NewApp returns an App with a fresh run service.
+func NewApp(logger *slog.Logger) *App {
+	return &App{Live: live.New(), Log: logger, done: make(chan struct{})}
+}
+
+// BeginShutdown marks the app as stopping: /readyz turns 503 and streams end.
+// It is safe to call more than once.
+func (a *App) BeginShutdown() {
+	if a.shuttingDown.CompareAndSwap(false, true) {
+		close(a.done)
+	}
+}
+
+// NewServer returns an echo instance with every route and middleware of Focal Lab.
+func (a *App) NewServer() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = a.handleError
+
+	// Order matters: recover first so a panic anywhere below becomes a logged 500 page;
+	// then reject over-long queries before any parsing; then log the request; then set
+	// security headers on every response, errors included.
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			a.Log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(limitQuery)
+	e.Use(a.logRequests)
+	e.Use(securityHeaders)
+
+	e.GET("/", a.page)
+	e.GET("/api/loss", a.apiLoss)
+	e.GET("/api/charts", a.apiCharts)
+	e.GET("/api/train", a.apiTrain)
+	e.GET("/api/stream", a.apiStream)
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", a.ready)
+	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+	return e
+}
+
+func (a *App) ready(c echo.Context) error {
+	if a.shuttingDown.Load() {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// limitQuery rejects requests whose raw query is longer than config.MaxQueryLength.
+func limitQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if n := len(c.Request().URL.RawQuery); n > config.MaxQueryLength {
+			return newError(http.StatusRequestURITooLong, "", "error_query_too_long", map[string]any{"Max": config.MaxQueryLength, "Got": n})
+		}
+		return next(c)
+	}
+}
+
+func (a *App) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		req := c.Request()
+		a.Log.Info("request", "method", req.Method, "path", req.URL.Path, "status", c.Response().Status, "bytes", c.Response().Size)
+		return nil
+	}
+}
+
+// securityHeaders sets the Content-Security-Policy and related headers. Scripts load
+// only from this origin; chart options travel as JSON data, never as inline script.
+// ECharts' tooltips set inline style attributes, so style-src-attr allows them.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	const csp = "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; " +
+		"img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
+		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
