@@ -78,3 +78,20 @@ func dropLateChanges(changes []sim.Change, steps int) []sim.Change {
 	}
 	return kept
 }
+
+// InForce returns the FL model's α and γ for training step `step`: the start values
+// with every change at or before that step applied.
+func (c Config) InForce(step int) (alpha, gamma float64) {
+	alpha, gamma = c.Alpha, c.Gamma
+	for _, ch := range c.Changes {
+		if ch.Step > step {
+			break
+		}
+		if ch.Param == 'a' {
+			alpha = ch.Value
+		} else {
+			gamma = ch.Value
+		}
+	}
+	return alpha, gamma
+}

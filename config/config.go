@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"focallab/sim"
 )
@@ -54,7 +55,8 @@ var Rules = []Rule{
 	{Name: "ratio", Kind: KindInt, Min: 10, Max: 100000, Step: 1, Default: "1000", MaxLen: 32, Run: true},
 	{Name: "n", Kind: KindInt, Min: 1000, Max: 200000, Step: 1000, Default: "20000", MaxLen: 32, Run: true},
 	{Name: "seed", Kind: KindInt, Min: 0, Max: 999999999, Step: 1, Default: "1", MaxLen: 32, Run: true},
-	{Name: "lr", Kind: KindFloat, Min: 0.001, Max: 1, Step: 0.001, Default: "0.05", MaxLen: 32, Run: true},
+	{Name: "lr", Kind: KindFloat, Min: 0.001, Max: 1, Step: 0.001, Default: "0.1", MaxLen: 32, Run: true},
+	{Name: "thr", Kind: KindFloat, Min: 0.01, Max: 0.99, Step: 0.01, Default: "0.2", MaxLen: 32, Run: true},
 	{Name: "prior", Kind: KindBool, Default: "1", MaxLen: 8, Run: true},
 	{Name: "steps", Kind: KindInt, Min: 10, Max: 5000, Step: 10, Default: "1000", MaxLen: 32, Run: true},
 	{Name: "step", Kind: KindInt, Min: 0, Max: 5000, Step: 1, Default: "0", MaxLen: 32},
@@ -71,6 +73,7 @@ type Config struct {
 	Size    int
 	Seed    int
 	LR      float64
+	Thr     float64 // probability threshold of recall and precision
 	Prior   bool
 	Steps   int
 	Step    int
@@ -81,7 +84,7 @@ type Config struct {
 // Notice reports a parameter that was missing its rule and what was used instead.
 type Notice struct {
 	Param string // the parameter name
-	Raw   string // the value as received, cut to 64 bytes and made valid UTF-8
+	Raw   string // the value as received, made valid UTF-8 and cut to 64 bytes plus "…"
 	Used  string // the value used in its place
 	Rule  Rule
 	// Reason is a message ID: "invalid" for unreadable values, "clamped" for values outside the range,
@@ -107,14 +110,24 @@ func Default() Config {
 
 // Parse reads a Config from query values. It never fails: each unreadable or out-of-range
 // value is replaced by the default or the nearest valid value and reported as a Notice.
-// Unknown parameters are ignored. A repeated parameter uses its first value.
+// An empty value is unreadable, except for the change list. Unknown parameters are
+// ignored. A repeated parameter uses its first value, except that a boolean sent as
+// "0" then "1" is read as "1": an HTML form sends that pair for a checked box that has
+// a hidden "0" fallback.
 func Parse(q url.Values) (Config, []Notice) {
 	var c Config
 	var notices []Notice
 	for _, r := range Rules {
-		raw, present := first(q, r.Name)
-		if len(q[r.Name]) > 1 {
-			notices = append(notices, Notice{Param: r.Name, Raw: shorten(strings.Join(q[r.Name], ",")), Used: raw, Rule: r, Reason: "repeated"})
+		values := q[r.Name]
+		if r.Kind == KindBool && len(values) == 2 && values[0] == "0" && values[1] == "1" {
+			values = values[1:]
+		}
+		raw, present := "", len(values) > 0
+		if present {
+			raw = values[0]
+		}
+		if len(values) > 1 {
+			notices = append(notices, Notice{Param: r.Name, Raw: shorten(strings.Join(values, ",")), Used: raw, Rule: r, Reason: "repeated"})
 		}
 		value, n := r.read(raw, present)
 		if n != nil {
@@ -130,11 +143,14 @@ func Parse(q url.Values) (Config, []Notice) {
 // read parses one raw value under the rule and returns its canonical text,
 // plus a notice when the raw value was replaced.
 func (r Rule) read(raw string, present bool) (string, *Notice) {
-	if !present || raw == "" {
+	if !present {
 		return r.Default, nil
 	}
 	notice := func(used, reason string) (string, *Notice) {
 		return used, &Notice{Param: r.Name, Raw: shorten(raw), Used: used, Rule: r, Reason: reason}
+	}
+	if raw == "" && r.Kind != KindChanges {
+		return notice(r.Default, "invalid")
 	}
 	if len(raw) > r.MaxLen {
 		return notice(r.Default, "too_long")
@@ -238,6 +254,8 @@ func (c *Config) set(name, value string) {
 		c.Seed = atoi()
 	case "lr":
 		c.LR = atof()
+	case "thr":
+		c.Thr = atof()
 	case "prior":
 		c.Prior = value == "1"
 	case "steps":
@@ -275,6 +293,8 @@ func (c Config) value(name string) string {
 		return r.Format(float64(c.Seed))
 	case "lr":
 		return r.Format(c.LR)
+	case "thr":
+		return r.Format(c.Thr)
 	case "prior":
 		return b(c.Prior)
 	case "steps":
@@ -346,29 +366,28 @@ func escape(v string) string {
 // TrainConfig returns the simulation settings of the view.
 func (c Config) TrainConfig() sim.TrainConfig {
 	return sim.TrainConfig{
-		Data:    sim.DataConfig{Seed: uint64(c.Seed), Size: c.Size, Ratio: c.Ratio},
-		Alpha:   c.Alpha,
-		Gamma:   c.Gamma,
-		LR:      c.LR,
-		Prior:   c.Prior,
-		Batch:   sim.DefaultBatch,
-		Changes: c.Changes,
+		Data:      sim.DataConfig{Seed: uint64(c.Seed), Size: c.Size, Ratio: c.Ratio},
+		Alpha:     c.Alpha,
+		Gamma:     c.Gamma,
+		LR:        c.LR,
+		Prior:     c.Prior,
+		Batch:     sim.DefaultBatch,
+		Changes:   c.Changes,
+		Threshold: c.Thr,
 	}
 }
 
-func first(q url.Values, name string) (string, bool) {
-	vs, ok := q[name]
-	if !ok || len(vs) == 0 {
-		return "", false
-	}
-	return vs[0], true
-}
-
-// shorten cuts a raw value for display in a notice and replaces invalid UTF-8.
+// shorten replaces invalid UTF-8 in a raw value and cuts it for display in a notice to
+// at most 64 bytes, ending on a whole character, plus "…".
 func shorten(raw string) string {
 	const limit = 64
-	if len(raw) > limit {
-		raw = raw[:limit] + "…"
+	raw = strings.ToValidUTF8(raw, "�")
+	if len(raw) <= limit {
+		return raw
 	}
-	return strings.ToValidUTF8(raw, "�")
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(raw[cut]) {
+		cut--
+	}
+	return raw[:cut] + "…"
 }

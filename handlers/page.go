@@ -57,6 +57,9 @@ func (a *App) buildPage(ctx context.Context, cfg config.Config, notices []config
 		other, otherText = "zh-CN", "中文"
 	}
 	query := cfg.Query()
+	// Sliders and charts 1 and 2 show the values that the next training step will use,
+	// which include a change made while paused at this step.
+	alpha, gamma := cfg.InForce(cfg.Step + 1)
 	p := views.Page{
 		Loc:            loc,
 		Lang:           cfg.Lang,
@@ -66,22 +69,24 @@ func (a *App) buildPage(ctx context.Context, cfg config.Config, notices []config
 		LangSwitchCode: other,
 		CopyHref:       base + "?" + query,
 		Notices:        noticeTexts(notices, loc),
-		Alpha:          slider("alpha", cfg.Alpha, loc),
-		Gamma:          slider("gamma", cfg.Gamma, loc),
+		Alpha:          slider("alpha", alpha, loc),
+		Gamma:          slider("gamma", gamma, loc),
 		Ratio:          ratioSelect(cfg.Ratio, loc),
 		Size:           numberField("n", float64(cfg.Size), loc),
 		Seed:           numberField("seed", float64(cfg.Seed), loc),
 		LR:             numberField("lr", cfg.LR, loc),
 		StepsField:     numberField("steps", float64(cfg.Steps), loc),
+		Thr:            numberField("thr", cfg.Thr, loc),
 		Prior:          cfg.Prior,
 		LogY:           cfg.LogY,
-		Readouts:       Readouts(cfg.Alpha, cfg.Gamma, loc),
+		Readouts:       Readouts(alpha, gamma, loc),
 		Data:           views.DataSummary{Text: dataSummary(train, heldOut, cfg.Ratio, loc)},
 		Metrics:        metricRows(last, loc),
+		MetricsCaption: loc.T("metrics_caption", map[string]any{"Thr": cfg.Thr}),
 		Step:           cfg.Step,
 		Steps:          cfg.Steps,
-		LossChart:      charts.LossCurves(cfg.Alpha, cfg.Gamma, cfg.LogY, loc),
-		ModChart:       charts.Modulating(cfg.Gamma, loc),
+		LossChart:      charts.LossCurves(alpha, gamma, cfg.LogY, loc),
+		ModChart:       charts.Modulating(gamma, loc),
 		HaystackChart:  charts.Haystack(charts.SampleHaystack(train), ceModel, flModel, loc),
 		TrainChart:     charts.Training(history, cfg.Steps, changeMarkers(cfg.Changes), loc),
 		Client: views.ClientConfig{

@@ -5,6 +5,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -59,6 +60,14 @@ func (a *App) NewServer() *echo.Echo {
 	e.Use(limitQuery)
 	e.Use(a.logRequests)
 	e.Use(securityHeaders)
+	// Compress pages and JSON. The event stream must reach the browser frame by frame, and
+	// static files are already compressed once at start-up, so both are skipped.
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return p == "/api/stream" || strings.HasPrefix(p, static.Prefix)
+		},
+	}))
 
 	e.GET("/", a.page)
 	e.GET("/api/loss", a.apiLoss)

@@ -22,8 +22,8 @@ const (
 	MaxRatio = 100000
 )
 
-// MinPositives is the smallest number of positives a training set gets;
-// Size/(Ratio+1) is raised to it.
+// MinPositives is the smallest number of positives a training set gets.
+// Generate raises Size/(Ratio+1) to it.
 const MinPositives = 10
 
 // HeldOutPositives is the number of positives in every held-out split.
@@ -39,14 +39,15 @@ const MaxHeldOutNegatives = 100000
 const hardPerPositive = 10
 
 // Layout of the two-dimensional data. Coordinates lie roughly in [-4, 4]^2.
-// The positives form a tight cluster, the hard negatives a ring around it
-// that overlaps its edge, and the easy negatives a broad haystack far away.
+// The positives form a tight cluster, and the hard negatives a ring around it
+// that overlaps its edge. The easy negatives form a broad haystack centred
+// about 4 of its standard deviations away, whose tail still reaches the positives.
 const (
 	positiveX, positiveY = 1.6, 1.2
 	positiveSD           = 0.35
 	ringRadius, ringSD   = 0.8, 0.2
-	easyX, easyY         = -1.0, -0.8
-	easySD               = 1.0
+	easyX, easyY         = -1.2, -1.0
+	easySD               = 0.9
 )
 
 // PCG stream constants, so that the training split, the held-out split and
@@ -125,7 +126,7 @@ func HeldOutCounts(cfg DataConfig) (hard, trueEasy, drawnEasy int) {
 // weights. The held-out split has the counts of HeldOutCounts, ordered
 // positives, hard negatives, easy negatives. When easy negatives are
 // subsampled, each carries the weight trueEasy/drawnEasy and all other
-// examples weight 1; otherwise Weight is nil.
+// examples weight 1. Without subsampling, Weight is nil.
 func Generate(cfg DataConfig) (train, heldOut *Dataset) {
 	cfg = clampConfig(cfg)
 

@@ -210,7 +210,7 @@ func TestGenerateLayout(t *testing.T) {
 		}
 	}
 	// Standard errors: 0.35/sqrt(100) = 0.035 for the positive mean,
-	// 0.2/sqrt(1000) ≈ 0.006 for the ring radius and 1/sqrt(99000) ≈ 0.003
+	// 0.2/sqrt(1000) ≈ 0.006 for the ring radius and 0.9/sqrt(99000) ≈ 0.003
 	// for the easy mean. The tolerances are about 3 standard errors.
 	tests := []struct {
 		name      string
@@ -220,8 +220,8 @@ func TestGenerateLayout(t *testing.T) {
 		{"positive mean x", posX / HeldOutPositives, 1.6, 0.1},
 		{"positive mean y", posY / HeldOutPositives, 1.2, 0.1},
 		{"hard ring radius", ringR / float64(numHard), 0.8, 0.02},
-		{"easy mean x", easyXSum / float64(numEasy), -1.0, 0.01},
-		{"easy mean y", easyYSum / float64(numEasy), -0.8, 0.01},
+		{"easy mean x", easyXSum / float64(numEasy), -1.2, 0.01},
+		{"easy mean y", easyYSum / float64(numEasy), -1.0, 0.01},
 	}
 	for _, tt := range tests {
 		if math.Abs(tt.got-tt.want) > tt.tol {

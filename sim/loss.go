@@ -7,7 +7,7 @@
 // The formulas follow T.-Y. Lin, P. Goyal, R. Girshick, K. He and P. Dollár,
 // "Focal Loss for Dense Object Detection", ICCV 2017 (arXiv:1708.02002),
 // cited below as Lin et al. 2017. The package uses the standard library only
-// and knows nothing of HTTP or HTML.
+// and does not depend on HTTP or HTML.
 package sim
 
 import (
@@ -32,8 +32,8 @@ type Point struct {
 	DFocalDz   float64 // derivative of Focal with respect to Z
 }
 
-// logTerms holds the stable intermediate values of one example:
-// the class sign s, p_t, q = 1-p_t and log p_t.
+// logTerms contains the stable intermediate values of one example: the class
+// sign s, p_t, q = 1-p_t and log p_t.
 type logTerms struct {
 	sign, pt, q, logPT float64
 }
@@ -41,8 +41,8 @@ type logTerms struct {
 // stableTerms computes p_t, 1-p_t and log p_t from the logit without forming
 // log(sigmoid(z)) and without clamping, using one exp and one log1p.
 // With x_t = s*z, log p_t = -softplus(-x_t) and 1-p_t = sigmoid(-x_t).
-// Both are finite for every finite z; for |z| beyond about 745 the smaller of
-// p_t and 1-p_t underflows to 0, which is the correctly rounded float64 value.
+// Both are finite for every finite z. For |z| beyond about 745, the smaller
+// of p_t and 1-p_t underflows to 0, which is the correctly rounded value.
 func stableTerms(z float64, positive bool) logTerms {
 	sign := -1.0
 	if positive {
@@ -51,7 +51,7 @@ func stableTerms(z float64, positive bool) logTerms {
 	xt := sign * z
 	e := math.Exp(-math.Abs(xt)) // in [0, 1] for finite z, so it cannot overflow
 	l := math.Log1p(e)
-	inv := 1 / (1 + e) // the larger of p_t and 1-p_t; e*inv is the smaller
+	inv := 1 / (1 + e) // the larger of p_t and 1-p_t, so e*inv is the smaller
 	if xt >= 0 {
 		return logTerms{sign: sign, pt: inv, q: e * inv, logPT: -l}
 	}
@@ -146,7 +146,7 @@ func FocalLoss(z float64, y int, alpha, gamma float64) (loss, dz float64) {
 
 // ModulatingFactor returns (1-pt)^gamma with 0^0 = 1, the factor by which
 // focal loss scales cross-entropy (Lin et al. 2017, eq. 4). For pt close to 1
-// the subtraction 1-pt loses relative precision; callers that start from a
+// the subtraction 1-pt loses relative precision, so callers that start from a
 // logit should use EvalPoint instead.
 func ModulatingFactor(pt, gamma float64) float64 {
 	return powGamma(1-pt, gamma)

@@ -11,7 +11,7 @@ import (
 // value is then 0, never NaN.
 type Metrics struct {
 	Loss        float64 // loss of this model's own objective over the whole training set, sum / max(1, numPos)
-	Recall      float64 // weighted share of positives with score >= threshold; 0 when there are no positives
+	Recall      float64 // weighted share of positives with score >= threshold, 0 without positives
 	Precision   float64 // weighted share of positives among examples with score >= threshold
 	PrecisionOK bool    // false when nothing is predicted positive
 	AP          float64 // average precision, the step sum over distinct thresholds
@@ -22,11 +22,11 @@ type Metrics struct {
 
 // Evaluate returns recall and precision at threshold, average precision and
 // ROC AUC of scores against label (non-zero is positive). Any monotone score
-// works for AP and AUC; for logits, threshold 0 means probability 0.5, and an
-// example counts as predicted positive when its score is >= threshold.
-// Weight gives each example's weight (nil means 1 each); a weight of k counts
-// like k copies of the example. Weights must be finite and >= 0. A NaN score
-// ranks below every other score. Loss is left 0.
+// works for AP and AUC. An example counts as predicted positive when its
+// score is >= threshold, so threshold 0 on logits means probability 0.5.
+// Weight gives each example's weight, 1 each when nil, and a weight of k
+// counts like k copies of the example. Weights must be finite and >= 0. A NaN
+// score ranks below every other score. Loss is left 0.
 //
 // Evaluate panics if len(label) != len(scores), or if weight is not nil and
 // len(weight) != len(scores).

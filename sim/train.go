@@ -11,7 +11,7 @@ import (
 // 'g' for gamma) takes Value. Steps are numbered from 1, so the k-th call of
 // Run.Step computes step k, and a Change with Step k is applied at the start
 // of that call, before its gradient. A Change with Step <= 0 applies before
-// the first step. Changes affect only the FL model; a Param other than 'a'
+// the first step. Changes affect only the FL model. A Param other than 'a'
 // or 'g' is ignored.
 type Change struct {
 	Step  int
@@ -24,10 +24,14 @@ type Change struct {
 type TrainConfig struct {
 	Data         DataConfig
 	Alpha, Gamma float64  // the FL model's start values
-	LR           float64  // Adam learning rate; <= 0 or NaN means DefaultLR
+	LR           float64  // Adam learning rate, DefaultLR when <= 0, NaN or +Inf
 	Prior        bool     // prior initialisation of the output bias (pi = 0.01)
-	Batch        int      // minibatch size; <= 0 means DefaultBatch, capped at MaxBatch
-	Changes      []Change // slider moves, in any order; Run sorts a copy by Step
+	Batch        int      // minibatch size, DefaultBatch when <= 0, capped at MaxBatch
+	Changes      []Change // slider moves in any order, which Run sorts by Step in a copy
+	// Threshold is the probability at or above which Frame counts a held-out
+	// example as predicted positive, for recall and precision. Values outside
+	// (0, 1), NaN included, select DefaultThreshold.
+	Threshold float64
 }
 
 // Training defaults and limits.
@@ -35,9 +39,11 @@ const (
 	DefaultBatch = 512
 	MaxBatch     = 1 << 16
 	DefaultLR    = 0.05
+	// DefaultThreshold is the probability threshold of recall and precision.
+	DefaultThreshold = 0.5
 )
 
-// Adam hyperparameters (Kingma and Ba 2015, the values they recommend).
+// Adam hyperparameters, the usual defaults.
 const (
 	adamBeta1   = 0.9
 	adamBeta2   = 0.999
@@ -59,8 +65,8 @@ type Frame struct {
 // the data seed, and both models see the same indices.
 //
 // A Run is deterministic: the same TrainConfig gives bit-identical Frames,
-// because every sum runs serially in a fixed order. A Run is not safe for
-// concurrent use.
+// because every sum adds its terms in a fixed order, whatever the goroutine
+// scheduling. A Run is not safe for concurrent use.
 type Run struct {
 	cfg            TrainConfig
 	train, heldOut *Dataset
@@ -74,13 +80,15 @@ type Run struct {
 	nextChange int
 	batchRNG   *rand.Rand
 
-	// Scratch buffers, allocated once so that Step and Frame do not allocate.
+	// Scratch buffers, allocated once so that Step does not allocate and
+	// Frame allocates only to start goroutines.
 	batchFeatures [][NumFeatures]float64
 	batchLabel    []uint8
 	batchLogit    []float64
 	batchGrad     []float64
 	ceEval        rankEvaluator
 	flEval        rankEvaluator
+	lossChunks    []lossChunk
 }
 
 // adam is the optimiser state of one model.
@@ -101,9 +109,9 @@ func NewRun(cfg TrainConfig) *Run {
 // nil, both are generated from cfg.Data. The minibatch stream is still
 // seeded from cfg.Data.Seed.
 //
-// Gamma values below 0 or NaN are taken as 0, alpha values above 1 as 1, and
-// a NaN alpha as NoAlpha, in the start values and in Changes, so that no loss
-// term becomes NaN.
+// Gamma values below 0, NaN or +Inf are taken as 0, alpha values above 1 as
+// 1, and negative or NaN alpha values as NoAlpha, in the start values and in
+// Changes, so that no loss term becomes NaN.
 func NewRunWithData(cfg TrainConfig, train, heldOut *Dataset) *Run {
 	if train == nil || heldOut == nil {
 		train, heldOut = Generate(cfg.Data)
@@ -112,8 +120,11 @@ func NewRunWithData(cfg TrainConfig, train, heldOut *Dataset) *Run {
 		cfg.Batch = DefaultBatch
 	}
 	cfg.Batch = min(cfg.Batch, MaxBatch)
-	if !(cfg.LR > 0) {
+	if !(cfg.LR > 0) || math.IsInf(cfg.LR, 1) {
 		cfg.LR = DefaultLR
+	}
+	if !(cfg.Threshold > 0 && cfg.Threshold < 1) {
+		cfg.Threshold = DefaultThreshold
 	}
 	cfg.Changes = slices.Clone(cfg.Changes)
 	slices.SortStableFunc(cfg.Changes, func(a, b Change) int { return cmp.Compare(a.Step, b.Step) })
@@ -133,6 +144,7 @@ func NewRunWithData(cfg TrainConfig, train, heldOut *Dataset) *Run {
 		batchLabel:    make([]uint8, cfg.Batch),
 		batchLogit:    make([]float64, cfg.Batch),
 		batchGrad:     make([]float64, cfg.Batch),
+		lossChunks:    make([]lossChunk, numLossChunks(train.Len())),
 	}
 	r.applyChanges(0)
 	return r
@@ -143,14 +155,14 @@ func newAdam() adam {
 }
 
 func sanitizeAlpha(alpha float64) float64 {
-	if math.IsNaN(alpha) {
+	if math.IsNaN(alpha) || alpha < 0 {
 		return NoAlpha
 	}
 	return min(alpha, 1)
 }
 
 func sanitizeGamma(gamma float64) float64 {
-	if !(gamma > 0) {
+	if !(gamma > 0) || math.IsInf(gamma, 1) {
 		return 0
 	}
 	return gamma
@@ -213,8 +225,7 @@ func (r *Run) stepModel(m *Model, opt *adam, alpha, gamma float64) {
 	opt.update(&m.W, &grad, r.cfg.LR)
 }
 
-// update applies one Adam step (Kingma and Ba 2015, algorithm 1) with
-// bias-corrected moment estimates.
+// update applies one Adam step with bias-corrected moment estimates.
 func (o *adam) update(w, grad *[NumFeatures]float64, lr float64) {
 	o.beta1Pow *= adamBeta1
 	o.beta2Pow *= adamBeta2
@@ -243,69 +254,3 @@ func (r *Run) Models() (ce, fl Model) { return r.ce, r.fl }
 // Data returns the training and held-out splits. Callers must not modify
 // them.
 func (r *Run) Data() (train, heldOut *Dataset) { return r.train, r.heldOut }
-
-// Frame evaluates both models now: recall and precision at probability 0.5,
-// AP and ROC AUC on the held-out split, and each model's own training
-// objective over the whole training split. It computes features on the fly,
-// once per example for both models, and does not allocate once its buffers
-// have grown.
-func (r *Run) Frame() Frame {
-	f := Frame{Step: r.steps, Alpha: r.alpha, Gamma: r.gamma}
-	f.CE, f.FL = r.evaluateHeldOut()
-	f.CE.Loss, f.FL.Loss = r.trainingLoss()
-	return f
-}
-
-// trainingLoss returns the CE objective of the CE model and the FL objective
-// of the FL model over the whole training split, each sum / max(1, numPos).
-func (r *Run) trainingLoss() (ce, fl float64) {
-	d := r.train
-	var phi [NumFeatures]float64
-	var ceSum, flSum float64
-	numPos := 0
-	for i, label := range d.Label {
-		Features(d.X[i], d.Y[i], &phi)
-		y := int(label)
-		if y != 0 {
-			numPos++
-		}
-		ceLoss, _ := FocalLoss(r.ce.dot(&phi), y, NoAlpha, 0)
-		flLoss, _ := FocalLoss(r.fl.dot(&phi), y, r.alpha, r.gamma)
-		ceSum += ceLoss
-		flSum += flLoss
-	}
-	return Reduce(ceSum, numPos), Reduce(flSum, numPos)
-}
-
-// evaluateHeldOut scores the held-out split with both models in two passes,
-// positives first, so that each negative can be placed among the sorted
-// positive scores right away.
-func (r *Run) evaluateHeldOut() (ce, fl Metrics) {
-	d := r.heldOut
-	var phi [NumFeatures]float64
-	r.ceEval.reset(0)
-	r.flEval.reset(0)
-
-	for i, label := range d.Label {
-		if label == 0 {
-			continue
-		}
-		Features(d.X[i], d.Y[i], &phi)
-		w := d.WeightAt(i)
-		r.ceEval.addPositive(r.ce.dot(&phi), w)
-		r.flEval.addPositive(r.fl.dot(&phi), w)
-	}
-	r.ceEval.finishPositives()
-	r.flEval.finishPositives()
-
-	for i, label := range d.Label {
-		if label != 0 {
-			continue
-		}
-		Features(d.X[i], d.Y[i], &phi)
-		w := d.WeightAt(i)
-		r.ceEval.addNegative(r.ce.dot(&phi), w)
-		r.flEval.addNegative(r.fl.dot(&phi), w)
-	}
-	return r.ceEval.metrics(), r.flEval.metrics()
-}

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -144,6 +145,7 @@ func TestRunInitialFrame(t *testing.T) {
 	if f.Step != 0 {
 		t.Errorf("Step = %d, want 0", f.Step)
 	}
+
 	// With the prior bias every logit is PriorBias(0.01), so both losses
 	// are (numPos*loss(b, 1) + numNeg*loss(b, 0)) / numPos.
 	train, _ := r.Data()
@@ -163,6 +165,7 @@ func TestRunInitialFrame(t *testing.T) {
 			t.Errorf("%s initial loss = %.15g, want %.15g", c.name, c.got, want)
 		}
 	}
+
 	// Every score ties, so AUC is 1/2 and AP is the share of positives,
 	// 100/(100 + 99000) on the held-out split.
 	_, heldOut := r.Data()
@@ -186,6 +189,8 @@ func TestRunExtremeSettingsStayFinite(t *testing.T) {
 		{"LR 1 no prior small gamma", TrainConfig{Data: DataConfig{Seed: 4, Size: 5000, Ratio: 10}, Alpha: NoAlpha, Gamma: 0.3, LR: 1}},
 		{"invalid values", TrainConfig{Data: DataConfig{Seed: 5}, Alpha: math.NaN(), Gamma: -2, LR: math.NaN(), Batch: -1,
 			Changes: []Change{{Step: 10, Param: 'g', Value: math.NaN()}, {Step: 20, Param: 'a', Value: 7}}}},
+		{"infinite values", TrainConfig{Data: DataConfig{Seed: 6}, Alpha: 0.25, Gamma: math.Inf(1), LR: math.Inf(1),
+			Changes: []Change{{Step: 10, Param: 'g', Value: math.Inf(1)}, {Step: 20, Param: 'a', Value: math.Inf(-1)}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,15 +251,18 @@ func TestRunEmptyData(t *testing.T) {
 	}
 }
 
-func TestRunStepAndFrameDoNotAllocate(t *testing.T) {
+func TestRunStepAndFrameAllocations(t *testing.T) {
 	r := NewRun(defaultConfig())
 	r.Step()
 	r.Frame() // grows the evaluation buffers
 	if allocs := testing.AllocsPerRun(20, r.Step); allocs != 0 {
 		t.Errorf("Step allocates %g times, want 0", allocs)
 	}
+	// AllocsPerRun sets GOMAXPROCS to 1, so this checks the serial path,
+	// which reuses every buffer. With more procs, starting the goroutines
+	// costs a few small allocations per Frame.
 	if allocs := testing.AllocsPerRun(3, func() { r.Frame() }); allocs != 0 {
-		t.Errorf("Frame allocates %g times, want 0", allocs)
+		t.Errorf("Frame allocates %g times with GOMAXPROCS 1, want 0", allocs)
 	}
 }
 
@@ -277,5 +285,22 @@ func TestRunBatchDefaults(t *testing.T) {
 				t.Errorf("batch size = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestFrameIndependentOfGOMAXPROCS(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Data.Size = 150000 // above 65536, so the training loss runs in chunks on goroutines
+	r := NewRun(cfg)
+	stepTo(r, 20)
+
+	prev := runtime.GOMAXPROCS(1)
+	single := r.Frame()
+	runtime.GOMAXPROCS(max(2, prev))
+	multi := r.Frame()
+	runtime.GOMAXPROCS(prev)
+
+	if single != multi {
+		t.Errorf("frames differ:\nGOMAXPROCS 1: %+v\nGOMAXPROCS %d: %+v", single, max(2, prev), multi)
 	}
 }

@@ -17,6 +17,10 @@
   var markers = [];
   var framesReceived = 0;
   var lastUrlWrite = 0;
+  // current holds the α and γ on the sliders. Before the run starts they are also the
+  // link's start values; during a run the link keeps the start values and records each
+  // move as a change, so replaying the link reproduces the run.
+  var current = { alpha: byId('in-alpha').value, gamma: byId('in-gamma').value };
 
   function byId(id) { return document.getElementById(id); }
 
@@ -70,6 +74,8 @@
     var query = new URLSearchParams(params);
     query.delete('ch');
     query.delete('step');
+    query.set('alpha', current.alpha);
+    query.set('gamma', current.gamma);
     fetch('/api/charts?' + query.toString(), { headers: { Accept: 'application/json' } })
       .then(function (r) { if (!r.ok) { throw new Error('status ' + r.status); } return r.json(); })
       .then(function (data) {
@@ -95,7 +101,8 @@
     if (input.type === 'checkbox') {
       if (input.checked) { params.set(input.name, '1'); } else { params.delete(input.name); }
     } else {
-      params.set(input.name, input.value);
+      current[input.name] = input.value;
+      if (step === 0) { params.set(input.name, input.value); }
       byId('out-' + input.name).textContent = input.value;
       input.setAttribute('aria-valuetext', format(text['valuetext_' + input.name], { value: input.value }));
     }
@@ -108,12 +115,7 @@
   // A committed α or γ move during a run becomes a change that applies from the next step.
   function onLiveChange(event) {
     var input = event.target;
-    if (input.type !== 'range' || step === 0) {
-      if (input.type === 'range') { // before the run starts, the slider sets the start value
-        config['start' + (input.name === 'alpha' ? 'Alpha' : 'Gamma')] = Number(input.value);
-      }
-      return;
-    }
+    if (input.type !== 'range' || step === 0) { return; }
     var letter = input.name === 'alpha' ? 'a' : 'g';
     var at = step + 1;
     if (at > steps) { return; }

@@ -18,14 +18,16 @@ type Page struct {
 	Alpha, Gamma   Slider
 	Ratio          Select
 	Size, Seed, LR NumberField
+	Thr            NumberField
 	StepsField     NumberField
 	Prior, LogY    bool
 
-	Readouts []Readout
-	Data     DataSummary
-	Metrics  []MetricRow // CE and FL, at the current step
-	Step     int
-	Steps    int
+	Readouts       []Readout
+	Data           DataSummary
+	Metrics        []MetricRow // CE and FL, at the current step
+	MetricsCaption string
+	Step           int
+	Steps          int
 
 	LossChart, ModChart, HaystackChart, TrainChart map[string]any
 	Client                                         ClientConfig
