@@ -108,22 +108,27 @@ func LossCurves(alpha, gamma float64, logY bool, loc *i18n.Localizer) Option {
 	line.SetGlobalOptions(
 		charts.WithTitleOpts(opts.Title{Title: loc.T("chart_loss_title")}),
 		charts.WithTooltipOpts(tooltip("axis")),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28", Type: "scroll"}),
-		charts.WithGridOpts(opts.Grid{Top: "80", Left: "56", Right: "24", Bottom: "48"}),
+		charts.WithGridOpts(opts.Grid{Top: "96", Left: "56", Right: "24", Bottom: "48"}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "p_t", Type: "value", Min: 0, Max: 1, NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(yAxis),
 		charts.WithAnimation(false),
 	)
+	// The family is added first so the three current curves are drawn on top of it,
+	// but the legend lists the current curves first.
+	var legend, family []string
 	for i, g := range FamilyGammas {
 		name := loc.T("series_family", map[string]any{"Gamma": g})
+		family = append(family, name)
 		line.AddSeries(name, curve(func(pt float64) float64 { return sim.FocalPT(pt, sim.NoAlpha, g) }, logY),
 			noSymbol(), lineStyle(familyColors[i], 1, true))
 	}
+	balanced := loc.T("series_balanced", map[string]any{"Alpha": alpha})
+	focal := loc.T("series_focal", map[string]any{"Alpha": alpha, "Gamma": gamma})
 	line.AddSeries("CE", curve(sim.CrossEntropyPT, logY), noSymbol(), lineStyle(ColorCE, 3, false))
-	line.AddSeries(loc.T("series_balanced", map[string]any{"Alpha": alpha}),
-		curve(func(pt float64) float64 { return sim.FocalPT(pt, alpha, 0) }, logY), noSymbol(), lineStyle(ColorBalanced, 3, false))
-	line.AddSeries(loc.T("series_focal", map[string]any{"Alpha": alpha, "Gamma": gamma}),
-		curve(func(pt float64) float64 { return sim.FocalPT(pt, alpha, gamma) }, logY), noSymbol(), lineStyle(ColorFL, 4, false))
+	line.AddSeries(balanced, curve(func(pt float64) float64 { return sim.FocalPT(pt, alpha, 0) }, logY), noSymbol(), lineStyle(ColorBalanced, 3, false))
+	line.AddSeries(focal, curve(func(pt float64) float64 { return sim.FocalPT(pt, alpha, gamma) }, logY), noSymbol(), lineStyle(ColorFL, 4, false))
+	legend = append([]string{"CE", balanced, focal}, family...)
+	line.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "26", Data: legend}))
 	return optionOf(line)
 }
 
@@ -134,7 +139,7 @@ func Modulating(gamma float64, loc *i18n.Localizer) Option {
 	line.SetGlobalOptions(
 		charts.WithTitleOpts(opts.Title{Title: loc.T("chart_mod_title")}),
 		charts.WithTooltipOpts(tooltip("axis")),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28", Type: "scroll"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "26"}),
 		charts.WithGridOpts(opts.Grid{Top: "80", Left: "56", Right: "24", Bottom: "48"}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "p_t", Type: "value", Min: 0, Max: 1, NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "(1−p_t)^γ", Type: "value", Min: 0, Max: 1, AxisLabel: &opts.AxisLabel{Show: opts.Bool(true)}}),

@@ -1,6 +1,8 @@
 package charts
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
@@ -89,7 +91,9 @@ func scatterData(points [][2]float64) []opts.ScatterData {
 // Haystack builds chart 3: the training data (needles, hard negatives and a sample of
 // the haystack) over heatmaps of the CE and FL models' scores. The legend shows one
 // model's heatmap at a time. Series order: CE heatmap, FL heatmap, haystack, hard, needles.
-func Haystack(sample HaystackSample, ce, fl sim.Model, loc *i18n.Localizer) Option {
+// The colour scale has a boundary at the decision threshold, so the region a model
+// calls "needle" stands out.
+func Haystack(sample HaystackSample, ce, fl sim.Model, threshold float64, loc *i18n.Localizer) Option {
 	labels := make([]string, HeatCells)
 	cell := (BoxMax - BoxMin) / HeatCells
 	for i := range labels {
@@ -102,21 +106,17 @@ func Haystack(sample HaystackSample, ce, fl sim.Model, loc *i18n.Localizer) Opti
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28", SelectedMode: "single",
 			Data: []string{loc.T("series_heat_fl"), loc.T("series_heat_ce")}}),
-		charts.WithGridOpts(opts.Grid{Top: "64", Left: "44", Right: "72", Bottom: "36"}),
+		charts.WithGridOpts(opts.Grid{Top: "64", Left: "44", Right: "118", Bottom: "36"}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: labels, Show: hidden}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: labels, Show: hidden, AxisLabel: &opts.AxisLabel{Show: hidden}}),
-		charts.WithVisualMapOpts(opts.VisualMap{
-			Type: "continuous", Calculable: opts.Bool(false), Min: 0, Max: 1, Right: "4", Top: "middle",
-			Text:    []string{loc.T("visual_needle"), "0"},
-			InRange: &opts.VisualMapInRange{Color: []string{"#ffffff", "#deebf7", "#9ecae1", "#4292c6", "#08519c"}},
-		}),
 		charts.WithAnimation(false),
 	)
 	heat.SetXAxis(labels)
 	heat.ExtendXAxis(opts.XAxis{Type: "value", Min: BoxMin, Max: BoxMax, GridIndex: 0, Position: "bottom"})
 	heat.ExtendYAxis(opts.YAxis{Type: "value", Min: BoxMin, Max: BoxMax, GridIndex: 0, Position: "left", AxisLabel: &opts.AxisLabel{Show: opts.Bool(true)}})
-	heat.AddSeries(loc.T("series_heat_ce"), heatData(HeatGrid(ce)))
-	heat.AddSeries(loc.T("series_heat_fl"), heatData(HeatGrid(fl)))
+	// The item colour only paints the legend icon; the visual map colours the cells.
+	heat.AddSeries(loc.T("series_heat_ce"), heatData(HeatGrid(ce)), charts.WithItemStyleOpts(opts.ItemStyle{Color: ColorCE}))
+	heat.AddSeries(loc.T("series_heat_fl"), heatData(HeatGrid(fl)), charts.WithItemStyleOpts(opts.ItemStyle{Color: ColorFL}))
 
 	scatter := charts.NewScatter()
 	scatter.AddSeries(loc.T("series_haystack", map[string]any{"Shown": i18n.GroupDigits(len(sample.Easy)), "Total": i18n.GroupDigits(sample.EasyTotal)}), scatterData(sample.Easy),
@@ -132,13 +132,11 @@ func Haystack(sample HaystackSample, ce, fl sim.Model, loc *i18n.Localizer) Opti
 
 	option := optionOf(heat)
 	// go-echarts has no visualMap.seriesIndex: without it the colour scale would also
-	// recolour the scatter points, so restrict it to the two heatmaps here.
-	if maps, ok := option["visualMap"].([]opts.VisualMap); ok && len(maps) == 1 {
-		option["visualMap"] = []map[string]any{{
-			"type": "continuous", "min": 0, "max": 1, "right": "4", "top": "middle",
-			"text": maps[0].Text, "inRange": maps[0].InRange, "seriesIndex": []int{0, 1}, "calculable": false,
-		}}
-	}
+	// recolour the scatter points, so the scale is written here for the two heatmaps.
+	option["visualMap"] = []map[string]any{{
+		"type": "piecewise", "seriesIndex": []int{0, 1}, "right": "0", "top": "middle",
+		"pieces": scorePieces(threshold, loc), "itemWidth": 14, "itemGap": 4, "textStyle": map[string]any{"fontSize": 11},
+	}}
 	// The FL heatmap is shown first; the legend switches to CE.
 	option["legend"] = map[string]any{
 		"show": true, "top": "28", "selectedMode": "single",
@@ -146,4 +144,32 @@ func Haystack(sample HaystackSample, ce, fl sim.Model, loc *i18n.Localizer) Opti
 		"selected": map[string]bool{loc.T("series_heat_fl"): true, loc.T("series_heat_ce"): false},
 	}
 	return option
+}
+
+// scoreColors shade the heatmap from white (p near 0) to dark blue (p near 1).
+var scoreColors = []string{"#ffffff", "#eff3ff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"}
+
+// scorePieces splits [0, 1] at fixed score levels and at the threshold, labelling the
+// pieces at or above the threshold as predicted needles.
+func scorePieces(threshold float64, loc *i18n.Localizer) []map[string]any {
+	bounds := []float64{0, 0.01, 0.05, threshold, 0.5, 1}
+	slices.Sort(bounds)
+	bounds = slices.Compact(bounds)
+	pieces := make([]map[string]any, 0, len(bounds)-1)
+	for i := 0; i+1 < len(bounds); i++ {
+		lo, hi := bounds[i], bounds[i+1]
+		label := fmt.Sprintf("%g – %g", lo, hi)
+		if lo >= threshold {
+			label += " " + loc.T("visual_predicted")
+		}
+		piece := map[string]any{"gte": lo, "lt": hi, "label": label, "color": scoreColors[min(i, len(scoreColors)-1)]}
+		if hi == 1 {
+			piece["lte"] = hi
+			delete(piece, "lt")
+		}
+		pieces = append(pieces, piece)
+	}
+	// ECharts lists pieces top-down in the order given; put high scores on top.
+	slices.Reverse(pieces)
+	return pieces
 }

@@ -57,9 +57,9 @@ func Training(history []sim.Frame, steps int, markers []ChangeMarker, loc *i18n.
 	line.SetGlobalOptions(
 		charts.WithTitleOpts(opts.Title{Title: loc.T("chart_train_title")}),
 		charts.WithTooltipOpts(tooltip("axis")),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "26", Type: "scroll"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "26"}),
 		charts.WithGridOpts(
-			opts.Grid{Top: "70", Left: "64", Right: "24", Height: "30%"},
+			opts.Grid{Top: "96", Left: "64", Right: "24", Height: "26%"},
 			opts.Grid{Top: "58%", Left: "64", Right: "24", Bottom: "40"},
 		),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Min: 0, Max: steps, GridIndex: 0}),

@@ -181,6 +181,9 @@ func (a *App) apiTrain(c echo.Context) error {
 		if n.Param == "lang" {
 			continue
 		}
+		if n.Reason == "repeated" {
+			return newError(http.StatusBadRequest, n.Param, "error_param_repeated", map[string]any{"Param": n.Param})
+		}
 		if n.Rule.Kind != config.KindFloat && n.Rule.Kind != config.KindInt {
 			return newError(http.StatusBadRequest, n.Param, "error_param_invalid", map[string]any{"Param": n.Param, "Raw": n.Raw})
 		}

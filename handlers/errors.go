@@ -103,8 +103,15 @@ func render(c echo.Context, status int, component templ.Component) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// requestLang picks the response language from the lang parameter or Accept-Language.
+// requestLang picks the response language from the lang parameter, matched without regard
+// to case as config.Parse matches it, or else from Accept-Language.
 func requestLang(c echo.Context) string {
 	req := c.Request()
-	return i18n.Negotiate(req.URL.Query().Get("lang"), req.Header.Get("Accept-Language"))
+	lang := req.URL.Query().Get("lang")
+	for _, l := range i18n.Languages {
+		if strings.EqualFold(lang, l) {
+			lang = l
+		}
+	}
+	return i18n.Negotiate(lang, req.Header.Get("Accept-Language"))
 }

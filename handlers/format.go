@@ -17,14 +17,14 @@ func formatSig(v float64, digits int) string {
 	case v == 0:
 		return "0"
 	}
-	abs := math.Abs(v)
-	if abs >= 1e-3 && abs < 1e6 {
-		decimals := max(0, digits-1-int(math.Floor(math.Log10(abs))))
-		return strconv.FormatFloat(v, 'f', decimals, 64)
-	}
+	// Take the exponent of v rounded to `digits` significant digits, not of v itself,
+	// so 99.99999999999999 reads "100" rather than "100.0".
 	s := strconv.FormatFloat(v, 'e', digits-1, 64)
 	mantissa, exp, _ := strings.Cut(s, "e")
 	n, _ := strconv.Atoi(exp)
+	if n >= -3 && n < 6 {
+		return strconv.FormatFloat(v, 'f', max(0, digits-1-n), 64)
+	}
 	return mantissa + "×10" + superscript(n)
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,13 @@ func (a *App) page(c echo.Context) error {
 	req := c.Request()
 	cfg, notices := config.Parse(req.URL.Query())
 	cfg.Lang = requestLang(c)
+	// An invalid lang falls back to Accept-Language, not to the rule's default, so the
+	// notice names the language actually shown.
+	for i, n := range notices {
+		if n.Param == "lang" && n.Reason != "repeated" {
+			notices[i].Used = cfg.Lang
+		}
+	}
 	vm, err := a.buildPage(req.Context(), cfg, notices, absoluteBase(req))
 	if err != nil {
 		return err
@@ -64,7 +72,7 @@ func (a *App) buildPage(ctx context.Context, cfg config.Config, notices []config
 		Loc:            loc,
 		Lang:           cfg.Lang,
 		Query:          query,
-		LangSwitchHref: "/?" + cfg.With("lang", other),
+		LangSwitchHref: langSwitchHref(cfg, other),
 		LangSwitchText: otherText,
 		LangSwitchCode: other,
 		CopyHref:       base + "?" + query,
@@ -87,7 +95,7 @@ func (a *App) buildPage(ctx context.Context, cfg config.Config, notices []config
 		Steps:          cfg.Steps,
 		LossChart:      charts.LossCurves(alpha, gamma, cfg.LogY, loc),
 		ModChart:       charts.Modulating(gamma, loc),
-		HaystackChart:  charts.Haystack(charts.SampleHaystack(train), ceModel, flModel, loc),
+		HaystackChart:  charts.Haystack(charts.SampleHaystack(train), ceModel, flModel, cfg.Thr, loc),
 		TrainChart:     charts.Training(history, cfg.Steps, changeMarkers(cfg.Changes), loc),
 		Client: views.ClientConfig{
 			Step: cfg.Step, Steps: cfg.Steps, Query: query, Lang: cfg.Lang,
@@ -96,6 +104,19 @@ func (a *App) buildPage(ctx context.Context, cfg config.Config, notices []config
 		},
 	}
 	return p, nil
+}
+
+// langSwitchHref returns the link to the same view in another language. It writes lang
+// even for the default zh-CN, because a link without lang follows Accept-Language and
+// would show an English browser English again.
+func langSwitchHref(cfg config.Config, lang string) string {
+	rest := cfg
+	rest.Lang = config.Default().Lang // so Query leaves lang out
+	href := "/?lang=" + url.QueryEscape(lang)
+	if q := rest.Query(); q != "" {
+		href += "&" + q
+	}
+	return href
 }
 
 func slider(name string, value float64, loc *i18n.Localizer) views.Slider {

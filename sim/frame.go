@@ -6,11 +6,11 @@ import (
 	"sync"
 )
 
-// Frame evaluates both models now: recall and precision at the probability
-// threshold of the TrainConfig,
-// AP and ROC AUC on the held-out split, and each model's own training
-// objective over the whole training split. It computes features on the fly,
-// once per example for both models.
+// Frame evaluates the moving averages of both models' weights (see
+// AverageDecay): recall and precision at the probability threshold of the
+// TrainConfig, AP and ROC AUC on the held-out split, and each model's own
+// training objective over the whole training split. It computes features on
+// the fly, once per example for both models.
 //
 // With GOMAXPROCS > 1 the held-out evaluation runs in its own goroutine
 // beside the training loss, and a training split of 65536 examples or more
@@ -104,8 +104,8 @@ func (r *Run) trainingLossChunk(c int) lossChunk {
 		if y != 0 {
 			sums.numPos++
 		}
-		ceLoss, _ := FocalLoss(r.ce.dot(&phi), y, NoAlpha, 0)
-		flLoss, _ := FocalLoss(r.fl.dot(&phi), y, r.alpha, r.gamma)
+		ceLoss, _ := FocalLoss(r.ceAvg.dot(&phi), y, NoAlpha, 0)
+		flLoss, _ := FocalLoss(r.flAvg.dot(&phi), y, r.alpha, r.gamma)
 		sums.ceSum += ceLoss
 		sums.flSum += flLoss
 	}
@@ -130,8 +130,8 @@ func (r *Run) evaluateHeldOut() (ce, fl Metrics) {
 		}
 		Features(d.X[i], d.Y[i], &phi)
 		w := d.WeightAt(i)
-		r.ceEval.addPositive(r.ce.dot(&phi), w)
-		r.flEval.addPositive(r.fl.dot(&phi), w)
+		r.ceEval.addPositive(r.ceAvg.dot(&phi), w)
+		r.flEval.addPositive(r.flAvg.dot(&phi), w)
 	}
 	r.ceEval.finishPositives()
 	r.flEval.finishPositives()
@@ -142,8 +142,8 @@ func (r *Run) evaluateHeldOut() (ce, fl Metrics) {
 		}
 		Features(d.X[i], d.Y[i], &phi)
 		w := d.WeightAt(i)
-		r.ceEval.addNegative(r.ce.dot(&phi), w)
-		r.flEval.addNegative(r.fl.dot(&phi), w)
+		r.ceEval.addNegative(r.ceAvg.dot(&phi), w)
+		r.flEval.addNegative(r.flAvg.dot(&phi), w)
 	}
 	return r.ceEval.metrics(), r.flEval.metrics()
 }

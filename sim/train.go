@@ -43,6 +43,13 @@ const (
 	DefaultThreshold = 0.5
 )
 
+// AverageDecay is the decay of the moving average of the weights that Frame
+// evaluates (Polyak averaging). A minibatch of 512 at 1:1000 holds half a
+// positive on average, so the raw weights jump at every batch that has one and
+// the held-out recall at a threshold flickers between frames; the average
+// over about 1/(1-AverageDecay) = 33 steps keeps the trend and drops the jitter.
+const AverageDecay = 0.97
+
 // Adam hyperparameters, the usual defaults.
 const (
 	adamBeta1   = 0.9
@@ -71,7 +78,10 @@ type Run struct {
 	cfg            TrainConfig
 	train, heldOut *Dataset
 
-	ce, fl       Model
+	ce, fl Model
+	// ceAvg and flAvg are exponential moving averages of the weights, which
+	// Frame evaluates and Models returns (see AverageDecay).
+	ceAvg, flAvg Model
 	ceAdam       adam
 	flAdam       adam
 	alpha, gamma float64
@@ -135,6 +145,8 @@ func NewRunWithData(cfg TrainConfig, train, heldOut *Dataset) *Run {
 		heldOut:       heldOut,
 		ce:            NewModel(cfg.Prior),
 		fl:            NewModel(cfg.Prior),
+		ceAvg:         NewModel(cfg.Prior),
+		flAvg:         NewModel(cfg.Prior),
 		ceAdam:        newAdam(),
 		flAdam:        newAdam(),
 		alpha:         sanitizeAlpha(cfg.Alpha),
@@ -200,6 +212,10 @@ func (r *Run) Step() {
 	}
 	r.stepModel(&r.ce, &r.ceAdam, NoAlpha, 0)
 	r.stepModel(&r.fl, &r.flAdam, r.alpha, r.gamma)
+	for k := range r.ce.W {
+		r.ceAvg.W[k] = AverageDecay*r.ceAvg.W[k] + (1-AverageDecay)*r.ce.W[k]
+		r.flAvg.W[k] = AverageDecay*r.flAvg.W[k] + (1-AverageDecay)*r.fl.W[k]
+	}
 }
 
 // stepModel computes the gradient of the minibatch loss of one model with
@@ -248,8 +264,8 @@ func (r *Run) Alpha() float64 { return r.alpha }
 // Gamma returns the FL model's gamma in force.
 func (r *Run) Gamma() float64 { return r.gamma }
 
-// Models returns copies of both models.
-func (r *Run) Models() (ce, fl Model) { return r.ce, r.fl }
+// Models returns copies of the moving averages of both models' weights, the models that Frame evaluates.
+func (r *Run) Models() (ce, fl Model) { return r.ceAvg, r.flAvg }
 
 // Data returns the training and held-out splits. Callers must not modify
 // them.
