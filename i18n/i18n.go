@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -25,10 +26,17 @@ var (
 	matcher = language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.English})
 )
 
+// mustLoadBundle reads every embedded locales/<name>.<lang>.json file. Each feature
+// keeps its messages in its own pair of files (app, walk, ...); message IDs must be
+// unique across all files of a language.
 func mustLoadBundle() *goi18n.Bundle {
 	b := goi18n.NewBundle(language.SimplifiedChinese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, name := range []string{"locales/zh-CN.json", "locales/en.json"} {
+	names, err := fs.Glob(localeFiles, "locales/*.json")
+	if err != nil || len(names) == 0 {
+		panic(fmt.Sprintf("i18n: no embedded locale files (%v)", err))
+	}
+	for _, name := range names {
 		data, err := localeFiles.ReadFile(name)
 		if err != nil {
 			panic(fmt.Sprintf("i18n: read embedded %s: %v", name, err))
@@ -94,19 +102,26 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 // IsEnglish reports whether the localizer writes English.
 func (l *Localizer) IsEnglish() bool { return l.Lang == "en" }
 
-// MessageIDs returns the IDs defined for a language, for tests that compare the two files.
+// MessageIDs returns the IDs defined for a language across all locale files, for
+// tests that compare the languages.
 func MessageIDs(lang string) ([]string, error) {
-	data, err := localeFiles.ReadFile("locales/" + lang + ".json")
+	names, err := fs.Glob(localeFiles, "locales/*."+lang+".json")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+	var ids []string
+	for _, name := range names {
+		data, err := localeFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for id := range m {
+			ids = append(ids, id)
+		}
 	}
 	return ids, nil
 }
