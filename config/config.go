@@ -62,6 +62,7 @@ var Rules = []Rule{
 	{Name: "step", Kind: KindInt, Min: 0, Max: 5000, Step: 1, Default: "0", MaxLen: 32},
 	{Name: "ch", Kind: KindChanges, Default: "", MaxLen: 1024, Run: true},
 	{Name: "logy", Kind: KindBool, Default: "0", MaxLen: 8},
+	{Name: "speed", Kind: KindFloat, Min: 0.25, Max: 4, Step: 0.25, Default: "1", MaxLen: 32},
 }
 
 // Config is one parsed, valid view: every field is inside its Rule.
@@ -79,6 +80,7 @@ type Config struct {
 	Step    int
 	Changes []sim.Change
 	LogY    bool
+	Speed   float64 // playback speed: frames arrive Speed times faster than live.FrameInterval
 }
 
 // Notice reports a parameter that was missing its rule and what was used instead.
@@ -266,6 +268,8 @@ func (c *Config) set(name, value string) {
 		c.Changes, _ = ParseChanges(value)
 	case "logy":
 		c.LogY = value == "1"
+	case "speed":
+		c.Speed = atof()
 	}
 }
 
@@ -305,6 +309,8 @@ func (c Config) value(name string) string {
 		return FormatChanges(c.Changes)
 	case "logy":
 		return b(c.LogY)
+	case "speed":
+		return r.Format(c.Speed)
 	}
 	return ""
 }

@@ -190,11 +190,10 @@ func (a *App) apiTrain(c echo.Context) error {
 		return newError(http.StatusBadRequest, n.Param, "error_param_range", map[string]any{
 			"Param": n.Param, "Raw": n.Raw, "Min": n.Rule.Format(n.Rule.Min), "Max": n.Rule.Format(n.Rule.Max)})
 	}
-	run, err := a.Live.FastForward(req.Context(), cfg, cfg.Steps)
+	f, err := a.Live.Train(req.Context(), cfg, cfg.Steps)
 	if err != nil {
 		return &Error{Status: http.StatusServiceUnavailable, ID: "error_cancelled", Err: err}
 	}
-	f := run.Frame()
 	return c.JSON(http.StatusOK, trainResponse{
 		Run: cfg.RunQuery(), Steps: f.Step, Alpha: f.Alpha, Gamma: f.Gamma,
 		CE: toMetricsJSON(f.CE), FL: toMetricsJSON(f.FL),

@@ -182,6 +182,8 @@ func dataSummary(train, heldOut *sim.Dataset, ratio int, loc *i18n.Localizer) st
 	})
 }
 
+// metricRows formats both models' metrics. A nil localizer writes the FL row's model
+// as "FL", for stream frames that every language shares; the page script fills in the label.
 func metricRows(f sim.Frame, loc *i18n.Localizer) []views.MetricRow {
 	row := func(model string, m sim.Metrics) views.MetricRow {
 		return views.MetricRow{
@@ -189,7 +191,11 @@ func metricRows(f sim.Frame, loc *i18n.Localizer) []views.MetricRow {
 			Precision: formatFixed(m.Precision, m.PrecisionOK, 3), AP: formatFixed(m.AP, m.APOK, 3), AUC: formatFixed(m.AUC, m.AUCOK, 4),
 		}
 	}
-	return []views.MetricRow{row("CE", f.CE), row(loc.T("model_fl", map[string]any{"Alpha": f.Alpha, "Gamma": f.Gamma}), f.FL)}
+	flLabel := "FL"
+	if loc != nil {
+		flLabel = loc.T("model_fl", map[string]any{"Alpha": f.Alpha, "Gamma": f.Gamma})
+	}
+	return []views.MetricRow{row("CE", f.CE), row(flLabel, f.FL)}
 }
 
 func changeMarkers(changes []sim.Change) []charts.ChangeMarker {
@@ -228,7 +234,7 @@ func Readouts(alpha, gamma float64, loc *i18n.Localizer) []views.Readout {
 }
 
 func clientText(loc *i18n.Localizer) map[string]string {
-	ids := []string{"play", "pause", "resume", "running", "done", "copied", "copy_failed", "stream_lost", "replaying", "undefined_metric"}
+	ids := []string{"play", "pause", "resume", "running", "done", "copied", "copy_failed", "stream_lost", "replaying", "undefined_metric", "end_busy", "end_limit", "end_shutdown"}
 	text := make(map[string]string, len(ids)+2)
 	for _, id := range ids {
 		text[id] = loc.T(id)
@@ -237,5 +243,6 @@ func clientText(loc *i18n.Localizer) map[string]string {
 	text["valuetext_alpha"] = loc.T("valuetext_alpha", map[string]any{"Value": "{value}"})
 	text["valuetext_gamma"] = loc.T("valuetext_gamma", map[string]any{"Value": "{value}"})
 	text["model_fl"] = loc.T("model_fl", map[string]any{"Alpha": "{alpha}", "Gamma": "{gamma}"})
+	text["queued"] = loc.T("queued", map[string]any{"Position": "{position}"})
 	return text
 }

@@ -20,17 +20,30 @@ import (
 // computed from the request alone.
 type App struct {
 	Live *live.Service
+	Hub  *live.Hub
 	Log  *slog.Logger
 
 	// done is closed when the server starts shutting down, so open streams end with a
 	// final event instead of being cut.
 	done         chan struct{}
 	shuttingDown atomic.Bool
+	requests     requestMetrics
 }
 
-// NewApp returns an App with a fresh run service.
+// NewApp returns an App with a fresh run service and the default limits of live.HubConfig.
 func NewApp(logger *slog.Logger) *App {
-	return &App{Live: live.New(), Log: logger, done: make(chan struct{})}
+	return NewAppWithLimits(logger, live.HubConfig{})
+}
+
+// NewAppWithLimits returns an App whose stream hub has the given limits.
+func NewAppWithLimits(logger *slog.Logger, limits live.HubConfig) *App {
+	svc := live.New()
+	return &App{
+		Live: svc,
+		Hub:  live.NewHub(svc, limits, encodeFrame, encodeEnd, encodeQueue),
+		Log:  logger,
+		done: make(chan struct{}),
+	}
 }
 
 // BeginShutdown marks the app as stopping: /readyz turns 503 and streams end.
@@ -38,6 +51,7 @@ func NewApp(logger *slog.Logger) *App {
 func (a *App) BeginShutdown() {
 	if a.shuttingDown.CompareAndSwap(false, true) {
 		close(a.done)
+		a.Hub.Close()
 	}
 }
 
@@ -49,8 +63,9 @@ func (a *App) NewServer() *echo.Echo {
 	e.HTTPErrorHandler = a.handleError
 
 	// Order matters: recover first so a panic anywhere below becomes a logged 500 page;
-	// then reject over-long queries before any parsing; then log the request; then set
-	// security headers on every response, errors included.
+	// then reject over-long queries before any parsing; then time the request (the
+	// error page included, since logRequests renders errors); then log it; then set
+	// security headers on every response, errors included; compress last, nearest the body.
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			a.Log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
@@ -58,6 +73,7 @@ func (a *App) NewServer() *echo.Echo {
 		},
 	}))
 	e.Use(limitQuery)
+	e.Use(a.measure)
 	e.Use(a.logRequests)
 	e.Use(securityHeaders)
 	// Compress pages and JSON. The event stream must reach the browser frame by frame, and
@@ -76,6 +92,7 @@ func (a *App) NewServer() *echo.Echo {
 	e.GET("/api/stream", a.apiStream)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", a.ready)
+	e.GET("/metrics", a.metrics)
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
 	return e
 }

@@ -1,10 +1,9 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,7 +12,6 @@ import (
 
 	"focallab/charts"
 	"focallab/config"
-	"focallab/i18n"
 	"focallab/live"
 	"focallab/sim"
 	"focallab/views"
@@ -37,80 +35,92 @@ type heatEvent struct {
 }
 
 type endEvent struct {
-	Reason string `json:"reason"` // "done", "shutdown" or "error"
-	Step   int    `json:"step"`
+	Reason string `json:"reason"` // one of the live.End* reasons
+	Step   int    `json:"step"`   // the last step computed
 }
 
-// apiStream continues a run from step `from` to step `to` as Server-Sent Events:
-// a "frame" event per frame, then one "end" event, after which the client closes the
-// stream instead of reconnecting. GET /api/stream?<page parameters>&from=S&to=T.
+// heartbeatInterval is how often an idle stream (queued, or between slow frames) sends
+// a comment line, so proxies and browsers keep the connection open.
+const heartbeatInterval = 15 * time.Second
+
+type queueEvent struct {
+	Position int `json:"position"` // 1 is next in line
+}
+
+// apiStream continues a run from step `from` to step `to` as Server-Sent Events: a
+// "queued" event while the run waits for a computing slot, a "frame" event per frame,
+// then one "end" event, after which the client closes the stream instead of
+// reconnecting. Clients asking for the same stream share one computation.
+// GET /api/stream?<page parameters>&from=S&to=T.
 func (a *App) apiStream(c echo.Context) error {
 	req := c.Request()
 	q := req.URL.Query()
 	cfg, _ := config.Parse(q)
-	cfg.Lang = requestLang(c)
 	from := clampInt(q.Get("from"), 0, 0, cfg.Steps)
 	to := clampInt(q.Get("to"), cfg.Steps, from, cfg.Steps)
-	loc := i18n.New(cfg.Lang)
 
 	h := c.Response().Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache, no-transform")
 	h.Set("X-Accel-Buffering", "no")
-	h.Set("Connection", "keep-alive")
 	c.Response().WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(c.Response().Writer)
 
-	send := func(event string, payload any) error {
-		data, err := json.Marshal(payload)
-		if err != nil {
-			return fmt.Errorf("encode %s event: %w", event, err)
-		}
+	write := func(text string) error {
 		// Deadlines are not supported by every writer (httptest's recorder); the write itself still works.
 		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if _, err := fmt.Fprintf(c.Response(), "event: %s\ndata: %s\n\n", event, data); err != nil {
+		if _, err := io.WriteString(c.Response(), text); err != nil {
 			return err
 		}
 		return rc.Flush()
 	}
 
-	// The stream stops when the client leaves or the server begins shutting down.
-	ctx, cancel := context.WithCancel(req.Context())
-	defer cancel()
-	go func() {
-		select {
-		case <-a.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-
-	last := from
-	err := a.Live.Stream(ctx, cfg, from, to, func(ev live.Event) error {
-		last = ev.Frame.Step
-		return send("frame", newFrameEvent(ev, loc))
-	})
-	reason := "done"
-	switch {
-	case err == nil:
-	case a.shuttingDown.Load():
-		reason = "shutdown"
-	case errors.Is(err, context.Canceled) || req.Context().Err() != nil:
-		a.Log.Info("stream closed by client", "step", last, "run", cfg.RunQuery())
+	sub, err := a.Hub.Subscribe(cfg, from, to)
+	if err != nil {
+		// The hub is shut down: say so in the stream, so the browser does not retry.
+		_ = write("event: end\ndata: " + string(encodeEnd(live.EndShutdown, from)) + "\n\n")
 		return nil
-	default:
-		a.Log.Error("stream failed", "step", last, "run", cfg.RunQuery(), "err", err)
-		reason = "error"
 	}
-	if err := send("end", endEvent{Reason: reason, Step: last}); err != nil {
-		a.Log.Info("final stream event not delivered", "err", err)
+	defer sub.Close()
+
+	for {
+		msg, err := sub.Next(req.Context(), heartbeatInterval)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				a.Log.Info("stream closed by client", "run", cfg.RunQuery())
+			}
+			return nil
+		}
+		text := ": heartbeat\n\n"
+		if msg.Kind != "heartbeat" {
+			text = "event: " + msg.Kind + "\ndata: " + string(msg.Data) + "\n\n"
+		}
+		if err := write(text); err != nil {
+			a.Log.Info("stream write failed", "run", cfg.RunQuery(), "err", err)
+			return nil
+		}
 	}
-	return nil
 }
 
-func newFrameEvent(ev live.Event, loc *i18n.Localizer) frameEvent {
+// encodeFrame is the hub's frame encoder. The payload is the same in every language:
+// the page script writes the localized FL label itself.
+func encodeFrame(ev live.Event) ([]byte, error) {
+	return json.Marshal(newFrameEvent(ev))
+}
+
+func encodeEnd(reason string, step int) []byte {
+	data, _ := json.Marshal(endEvent{Reason: reason, Step: step}) // a struct of a string and an int always encodes
+	return data
+}
+
+func encodeQueue(position int) []byte {
+	data, _ := json.Marshal(queueEvent{Position: position}) // an int always encodes
+	return data
+}
+
+func newFrameEvent(ev live.Event) frameEvent {
 	f := *ev.Frame
-	out := frameEvent{Step: f.Step, Alpha: f.Alpha, Gamma: f.Gamma, Points: charts.TrainingPoint(f), Table: metricRows(f, loc)}
+	out := frameEvent{Step: f.Step, Alpha: f.Alpha, Gamma: f.Gamma, Points: charts.TrainingPoint(f), Table: metricRows(f, nil)}
 	if ev.Heat {
 		ce, fl := ev.Run.Models()
 		out.Heat = &heatEvent{CE: heatValues(ce), FL: heatValues(fl)}

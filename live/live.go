@@ -7,6 +7,8 @@ package live
 
 import (
 	"context"
+	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,7 +19,7 @@ import (
 // MaxFrames is how many frames one run shows at most; FrameEvery spaces them.
 const MaxFrames = 200
 
-// FrameInterval is the pause between streamed frames: 20 frames per second.
+// FrameInterval is the pause between streamed frames at speed 1: 20 frames per second.
 const FrameInterval = 50 * time.Millisecond
 
 // HeatEvery is how many streamed frames pass between two heatmap updates.
@@ -35,9 +37,31 @@ func IsFrameStep(step, steps int) bool {
 
 // Service replays and streams runs. Its zero value is not usable; call New.
 type Service struct {
-	mu    sync.Mutex
-	cache []cachedData // most recently used first
+	mu      sync.Mutex
+	cache   []cachedData // most recently used first
+	results []*replayResult
+	// slots bounds the replays computing at once; a request waits for a slot for as
+	// long as its context lives.
+	slots chan struct{}
 }
+
+// replayResult is a shared, cached replay. done is closed when run and frames are set.
+type replayResult struct {
+	key    string
+	done   chan struct{}
+	run    *sim.Run
+	frames []sim.Frame
+	// waiters counts the requests waiting for the result; when it drops to 0 before the
+	// computation got a slot, abandon is closed and nothing is computed.
+	waiters int
+	started bool
+	abandon chan struct{}
+}
+
+// resultCacheSize bounds the cached replays. A replay of the longest run holds at most
+// MaxFrames frames and one run's small state, so the cache stays below a megabyte
+// beside the datasets it points to.
+const resultCacheSize = 32
 
 type cachedData struct {
 	key            sim.DataConfig
@@ -47,8 +71,86 @@ type cachedData struct {
 // dataCacheSize bounds the generated datasets kept in memory (each is a few MB at the largest size).
 const dataCacheSize = 8
 
-// New returns a Service with an empty dataset cache.
-func New() *Service { return &Service{} }
+// New returns a Service with empty caches that computes at most GOMAXPROCS replays at once.
+func New() *Service {
+	return &Service{slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+}
+
+// shared returns the cached result of (kind, cfg's run, to), computing it once with
+// compute while holding a slot. Waiters give up when their ctx ends; the computation
+// itself finishes and is cached, since it is bounded (at most config's steps ceiling).
+func (s *Service) shared(ctx context.Context, kind string, cfg config.Config, to int, compute func() *replayResult) (*replayResult, error) {
+	key := kind + ":" + cfg.RunQuery() + "@" + strconv.Itoa(to)
+	s.mu.Lock()
+	var r *replayResult
+	for i, c := range s.results {
+		if c.key == key {
+			r = c
+			copy(s.results[1:i+1], s.results[:i])
+			s.results[0] = r
+			break
+		}
+	}
+	if r == nil {
+		r = &replayResult{key: key, done: make(chan struct{}), abandon: make(chan struct{})}
+		s.results = append([]*replayResult{r}, s.results...)
+		if len(s.results) > resultCacheSize {
+			s.results = s.results[:resultCacheSize]
+		}
+		go s.computeShared(r, compute)
+	}
+	r.waiters++
+	s.mu.Unlock()
+
+	select {
+	case <-r.done:
+		s.mu.Lock()
+		r.waiters--
+		s.mu.Unlock()
+		return r, nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		r.waiters--
+		if r.waiters == 0 && !r.started {
+			close(r.abandon)
+			s.removeResultLocked(r)
+		}
+		s.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// computeShared waits for a slot and fills r, unless every waiter left first.
+func (s *Service) computeShared(r *replayResult, compute func() *replayResult) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-r.abandon:
+		return
+	}
+	defer func() { <-s.slots }()
+	s.mu.Lock()
+	select {
+	case <-r.abandon:
+		s.mu.Unlock()
+		return
+	default:
+	}
+	r.started = true
+	s.mu.Unlock()
+
+	computed := compute()
+	r.run, r.frames = computed.run, computed.frames
+	close(r.done)
+}
+
+func (s *Service) removeResultLocked(r *replayResult) {
+	for i, c := range s.results {
+		if c == r {
+			s.results = append(s.results[:i], s.results[i+1:]...)
+			return
+		}
+	}
+}
 
 // Data returns the training and held-out splits of a config, generating them once.
 func (s *Service) Data(dc sim.DataConfig) (train, heldOut *sim.Dataset) {
@@ -83,26 +185,48 @@ func (s *Service) NewRun(cfg config.Config) *sim.Run {
 	return sim.NewRunWithData(tc, train, heldOut)
 }
 
-// Replay trains a new run up to step `to` and returns it with every frame shown up to
-// that step (always including step 0 and `to` itself). ctx cancellation stops it early
-// with ctx.Err().
+// Replay returns cfg's run trained to step `to`, with every frame shown up to that
+// step (always including step 0 and `to` itself). Identical requests share one
+// computation and its cached result, so a class opening the same link costs one
+// replay. The returned run is shared: callers may read it (Models, Data, Frame of a
+// copy) but must not Step it. ctx ends the wait for a result, not the computation.
 func (s *Service) Replay(ctx context.Context, cfg config.Config, to int) (*sim.Run, []sim.Frame, error) {
-	run := s.NewRun(cfg)
-	frames := []sim.Frame{run.Frame()}
-	for run.StepCount() < to {
-		if run.StepCount()%64 == 0 && ctx.Err() != nil {
-			return nil, nil, ctx.Err()
+	r, err := s.shared(ctx, "replay", cfg, to, func() *replayResult {
+		run := s.NewRun(cfg)
+		frames := []sim.Frame{run.Frame()}
+		for run.StepCount() < to {
+			run.Step()
+			if step := run.StepCount(); IsFrameStep(step, cfg.Steps) || step == to {
+				frames = append(frames, run.Frame())
+			}
 		}
-		run.Step()
-		if step := run.StepCount(); IsFrameStep(step, cfg.Steps) || step == to {
-			frames = append(frames, run.Frame())
-		}
+		return &replayResult{run: run, frames: frames}
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return run, frames, nil
+	return r.run, r.frames, nil
 }
 
-// FastForward trains a new run to step `to` without evaluating any frame.
-func (s *Service) FastForward(ctx context.Context, cfg config.Config, to int) (*sim.Run, error) {
+// Train returns cfg's run trained to step `to` and its frame there, without evaluating
+// the frames in between. Identical requests share one computation, as in Replay.
+func (s *Service) Train(ctx context.Context, cfg config.Config, to int) (sim.Frame, error) {
+	r, err := s.shared(ctx, "train", cfg, to, func() *replayResult {
+		run := s.NewRun(cfg)
+		for run.StepCount() < to {
+			run.Step()
+		}
+		return &replayResult{run: run, frames: []sim.Frame{run.Frame()}}
+	})
+	if err != nil {
+		return sim.Frame{}, err
+	}
+	return r.frames[0], nil
+}
+
+// fastForward trains a new run to step `to` without evaluating any frame, checking ctx
+// every 64 steps (about 4 ms at the default batch).
+func (s *Service) fastForward(ctx context.Context, cfg config.Config, to int) (*sim.Run, error) {
 	run := s.NewRun(cfg)
 	for run.StepCount() < to {
 		if run.StepCount()%64 == 0 && ctx.Err() != nil {
@@ -121,15 +245,15 @@ type Event struct {
 }
 
 // Stream continues cfg's run from step `from` to step `to` (at most cfg.Steps), calling
-// emit with each frame at FrameInterval pace; the frame at `to` is always sent. It returns nil when the run is complete, ctx.Err() when
+// emit with each frame, one every interval; the frame at `to` is always sent. It returns nil when the run is complete, ctx.Err() when
 // the client went away, or emit's error.
-func (s *Service) Stream(ctx context.Context, cfg config.Config, from, to int, emit func(Event) error) error {
+func (s *Service) Stream(ctx context.Context, cfg config.Config, from, to int, interval time.Duration, emit func(Event) error) error {
 	to = min(to, cfg.Steps)
-	run, err := s.FastForward(ctx, cfg, from)
+	run, err := s.fastForward(ctx, cfg, from)
 	if err != nil {
 		return err
 	}
-	ticker := time.NewTicker(FrameInterval)
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	sent := 0
 	for run.StepCount() < to {

@@ -150,7 +150,7 @@
     charts['chart-train'].setOption({ series: trainData.map(function (d) { return { data: d }; }) });
     var rows = byId('metrics').tBodies[0].rows;
     frame.table.forEach(function (m, i) {
-      rows[i].cells[0].textContent = m.Model;
+      rows[i].cells[0].textContent = i === 0 ? m.Model : format(text.model_fl, { alpha: frame.alpha, gamma: frame.gamma });
       var cells = rows[i].querySelectorAll('[data-col]');
       for (var j = 0; j < cells.length; j++) {
         var key = cells[j].getAttribute('data-col');
@@ -179,11 +179,15 @@
     byId('btn-step').disabled = true;
     setStatus(step > 0 ? text.replaying : text.running);
     source.addEventListener('frame', function (e) { applyFrame(JSON.parse(e.data)); });
+    source.addEventListener('queued', function (e) {
+      setStatus(format(text.queued, { position: JSON.parse(e.data).position }));
+    });
     source.addEventListener('end', function (e) {
       var end = JSON.parse(e.data);
       stopStream();
       writeAddress(true);
-      setStatus(step >= steps ? text.done : (end.reason === 'done' ? '' : text.stream_lost));
+      var reasons = { done: '', busy: text.end_busy, limit: text.end_limit, shutdown: text.end_shutdown };
+      setStatus(step >= steps ? text.done : (end.reason in reasons ? reasons[end.reason] : text.stream_lost));
     });
     source.onerror = function () {
       // Without this, EventSource reconnects and would restart the stream from the old step.
