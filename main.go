@@ -21,13 +21,18 @@ import (
 
 	"focallab/config"
 	"focallab/handlers"
+	"focallab/live"
 )
+
+var maxRuns, maxQueued *int
 
 // shutdownTimeout bounds how long open requests may take to finish after SIGINT or SIGTERM.
 const shutdownTimeout = 10 * time.Second
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "host:port to listen on")
+	maxRuns = flag.Int("max-runs", 0, "training streams computing at once (0: 4 per core)")
+	maxQueued = flag.Int("max-queued", 0, "training streams waiting for a slot before new ones are turned away (0: 64)")
 	flag.Parse()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	slog.SetDefault(logger)
@@ -47,17 +52,8 @@ func main() {
 }
 
 func run(addr string, logger *slog.Logger) error {
-	app := handlers.NewApp(logger)
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           app.NewServer(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		// No WriteTimeout: it would cut event streams. Each stream event sets its own write deadline.
-		IdleTimeout:    60 * time.Second,
-		MaxHeaderBytes: 16 << 10,
-		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	app := handlers.NewAppWithLimits(logger, live.HubConfig{MaxRunning: *maxRuns, MaxQueued: *maxQueued})
+	srv := app.HTTPServer(addr)
 	listener, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err

@@ -55,16 +55,18 @@ func SampleHaystack(train *sim.Dataset) HaystackSample {
 	}
 	every := max(1, (s.EasyTotal+MaxHaystackPoints-1)/MaxHaystackPoints)
 	easySeen := 0
+	// Only the drawn points are rounded: rounding all 20,000 of a default
+	// training set took most of a page render.
+	point := func(i int) [2]float64 { return [2]float64{round(train.X[i], 4), round(train.Y[i], 4)} }
 	for i := range train.Label {
-		point := [2]float64{round(train.X[i], 4), round(train.Y[i], 4)}
 		switch {
 		case train.Label[i] == 1:
-			s.Needles = append(s.Needles, point)
+			s.Needles = append(s.Needles, point(i))
 		case train.Hard[i]:
-			s.Hard = append(s.Hard, point)
+			s.Hard = append(s.Hard, point(i))
 		default:
 			if easySeen%every == 0 && len(s.Easy) < MaxHaystackPoints {
-				s.Easy = append(s.Easy, point)
+				s.Easy = append(s.Easy, point(i))
 			}
 			easySeen++
 		}

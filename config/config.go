@@ -25,6 +25,7 @@ const (
 	KindBool
 	KindEnum
 	KindChanges
+	KindList // a comma list of names from Enum, written in Enum order without repeats
 )
 
 // Rule describes one query parameter.
@@ -36,7 +37,8 @@ type Rule struct {
 	Step    float64 // values are rounded to a multiple of Step (0: no rounding)
 	Default string  // the value used when the parameter is missing
 	MaxLen  int     // longest raw value accepted before it is treated as invalid
-	Enum    []string
+	// Enum lists the allowed values of KindEnum, or the allowed items of KindList.
+	Enum []string
 	// Run is true for parameters that change the training run (and so the stream).
 	Run bool
 }
@@ -62,7 +64,19 @@ var Rules = []Rule{
 	{Name: "step", Kind: KindInt, Min: 0, Max: 5000, Step: 1, Default: "0", MaxLen: 32},
 	{Name: "ch", Kind: KindChanges, Default: "", MaxLen: 1024, Run: true},
 	{Name: "logy", Kind: KindBool, Default: "0", MaxLen: 8},
+	// The walkthrough at /learn: the section on screen, the draggable p_t of its
+	// cross-entropy figure, its easy-against-hard calculator and its inverse-transform toggle.
+	{Name: "sec", Kind: KindInt, Min: 1, Max: 12, Step: 1, Default: "1", MaxLen: 32},
+	{Name: "pt", Kind: KindFloat, Min: 0.001, Max: 0.999, Step: 0.001, Default: "0.5", MaxLen: 32},
+	{Name: "n_easy", Kind: KindInt, Min: 1, Max: 10000000, Step: 1, Default: "999999", MaxLen: 32},
+	{Name: "pt_easy", Kind: KindFloat, Min: 0.0001, Max: 0.9999, Step: 0.0001, Default: "0.999", MaxLen: 32},
+	{Name: "k_hard", Kind: KindInt, Min: 1, Max: 10000000, Step: 1, Default: "1", MaxLen: 32},
+	{Name: "pt_hard", Kind: KindFloat, Min: 0.0001, Max: 0.9999, Step: 0.0001, Default: "0.1", MaxLen: 32},
+	{Name: "inv", Kind: KindBool, Default: "0", MaxLen: 8},
 	{Name: "speed", Kind: KindFloat, Min: 0.25, Max: 4, Step: 0.25, Default: "1", MaxLen: 32},
+	{Name: "present", Kind: KindBool, Default: "0", MaxLen: 8},
+	{Name: "hide", Kind: KindList, Default: "", MaxLen: 256, Enum: Controls},
+	{Name: "lock", Kind: KindList, Default: "", MaxLen: 256, Enum: Controls},
 }
 
 // Config is one parsed, valid view: every field is inside its Rule.
@@ -80,7 +94,20 @@ type Config struct {
 	Step    int
 	Changes []sim.Change
 	LogY    bool
+	Sec     int     // walkthrough section, 1 to 12
+	PT      float64 // p_t of the draggable point in the walkthrough's cross-entropy figure
+	NEasy   int     // easy examples in the walkthrough's calculator
+	PTEasy  float64 // their p_t
+	KHard   int     // hard examples in the calculator
+	PTHard  float64 // their p_t
+	Inverse bool    // apply the inverse focal transform to the FL model's scores in the walkthrough
 	Speed   float64 // playback speed: frames arrive Speed times faster than live.FrameInterval
+
+	// Teacher links: presenter mode (large type and thick lines for a projector), then
+	// the controls not shown and those shown but not changeable, from Controls, nil when none.
+	Present bool
+	Hide    []string
+	Lock    []string
 }
 
 // Notice reports a parameter that was missing its rule and what was used instead.
@@ -151,7 +178,7 @@ func (r Rule) read(raw string, present bool) (string, *Notice) {
 	notice := func(used, reason string) (string, *Notice) {
 		return used, &Notice{Param: r.Name, Raw: shorten(raw), Used: used, Rule: r, Reason: reason}
 	}
-	if raw == "" && r.Kind != KindChanges {
+	if raw == "" && r.Kind != KindChanges && r.Kind != KindList {
 		return notice(r.Default, "invalid")
 	}
 	if len(raw) > r.MaxLen {
@@ -173,6 +200,12 @@ func (r Rule) read(raw string, present bool) (string, *Notice) {
 			return "0", nil
 		}
 		return notice(r.Default, "invalid")
+	case KindList:
+		used, ok := r.readList(raw)
+		if !ok {
+			return notice(used, "invalid")
+		}
+		return used, nil
 	case KindChanges:
 		changes, ok := ParseChanges(raw)
 		used := FormatChanges(changes)
@@ -268,8 +301,28 @@ func (c *Config) set(name, value string) {
 		c.Changes, _ = ParseChanges(value)
 	case "logy":
 		c.LogY = value == "1"
+	case "sec":
+		c.Sec = atoi()
+	case "pt":
+		c.PT = atof()
+	case "n_easy":
+		c.NEasy = atoi()
+	case "pt_easy":
+		c.PTEasy = atof()
+	case "k_hard":
+		c.KHard = atoi()
+	case "pt_hard":
+		c.PTHard = atof()
+	case "inv":
+		c.Inverse = value == "1"
 	case "speed":
 		c.Speed = atof()
+	case "present":
+		c.Present = value == "1"
+	case "hide":
+		c.Hide = splitList(value)
+	case "lock":
+		c.Lock = splitList(value)
 	}
 }
 
@@ -309,8 +362,28 @@ func (c Config) value(name string) string {
 		return FormatChanges(c.Changes)
 	case "logy":
 		return b(c.LogY)
+	case "sec":
+		return r.Format(float64(c.Sec))
+	case "pt":
+		return r.Format(c.PT)
+	case "n_easy":
+		return r.Format(float64(c.NEasy))
+	case "pt_easy":
+		return r.Format(c.PTEasy)
+	case "k_hard":
+		return r.Format(float64(c.KHard))
+	case "pt_hard":
+		return r.Format(c.PTHard)
+	case "inv":
+		return b(c.Inverse)
 	case "speed":
 		return r.Format(c.Speed)
+	case "present":
+		return b(c.Present)
+	case "hide":
+		return strings.Join(c.Hide, ",")
+	case "lock":
+		return strings.Join(c.Lock, ",")
 	}
 	return ""
 }

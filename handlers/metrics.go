@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -76,6 +77,7 @@ func (a *App) metrics(c echo.Context) error {
 	gauge("focallab_computing_runs", "Training runs holding a computing slot.", s.ComputingRuns)
 	gauge("focallab_queued_runs", "Training runs waiting for a computing slot.", s.QueuedRuns)
 	gauge("focallab_shared_subscribers", "Stream subscribers served by a run another subscriber started.", s.SharedSubscribers)
+	gauge("go_goroutines", "Goroutines that currently exist.", runtime.NumGoroutine())
 	fmt.Fprintf(&b, "# HELP focallab_frames_sent_total Training frames delivered to stream subscribers.\n# TYPE focallab_frames_sent_total counter\nfocallab_frames_sent_total %d\n", s.FramesSent)
 
 	name := "focallab_request_duration_seconds"

@@ -103,6 +103,7 @@ func (a *App) buildPage(ctx context.Context, cfg config.Config, notices []config
 			Text: clientText(loc),
 		},
 	}
+	addClassroom(&p, cfg, base, loc)
 	return p, nil
 }
 

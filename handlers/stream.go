@@ -66,19 +66,26 @@ func (a *App) apiStream(c echo.Context) error {
 	c.Response().WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(c.Response().Writer)
 
-	write := func(text string) error {
-		// Deadlines are not supported by every writer (httptest's recorder); the write itself still works.
-		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if _, err := io.WriteString(c.Response(), text); err != nil {
-			return err
+	// The write deadline is moved forward only when half of it has passed, which keeps
+	// a stalled client from holding the stream longer than writeTimeout without paying
+	// for a deadline update on every one of a class's frames.
+	var deadline time.Time
+	write := func(message []byte) error {
+		if now := time.Now(); deadline.Sub(now) < writeTimeout/2 {
+			deadline = now.Add(writeTimeout)
+			// Deadlines are not supported by every writer (httptest's recorder); the write itself still works.
+			_ = rc.SetWriteDeadline(deadline)
 		}
-		return rc.Flush()
+		_, err := c.Response().Write(message)
+		return err
 	}
 
 	sub, err := a.Hub.Subscribe(cfg, from, to)
 	if err != nil {
 		// The hub is shut down: say so in the stream, so the browser does not retry.
-		_ = write("event: end\ndata: " + string(encodeEnd(live.EndShutdown, from)) + "\n\n")
+		if write([]byte("event: end\ndata: "+string(encodeEnd(live.EndShutdown, from))+"\n\n")) == nil {
+			_ = rc.Flush() // the client may already be gone; nothing else to do
+		}
 		return nil
 	}
 	defer sub.Close()
@@ -91,12 +98,24 @@ func (a *App) apiStream(c echo.Context) error {
 			}
 			return nil
 		}
-		text := ": heartbeat\n\n"
-		if msg.Kind != "heartbeat" {
-			text = "event: " + msg.Kind + "\ndata: " + string(msg.Data) + "\n\n"
+		err = write(msg.Wire)
+		// Frames already due (a late joiner's backlog) go out with one flush.
+		for err == nil && msg.Kind != "end" {
+			next, ok := sub.Ready()
+			if !ok {
+				break
+			}
+			msg = next
+			err = write(msg.Wire)
 		}
-		if err := write(text); err != nil {
+		if err == nil {
+			err = rc.Flush()
+		}
+		if err != nil {
 			a.Log.Info("stream write failed", "run", cfg.RunQuery(), "err", err)
+			return nil
+		}
+		if msg.Kind == "end" {
 			return nil
 		}
 	}

@@ -16,7 +16,9 @@ import (
 // HubConfig bounds the work a Hub does. Zero fields take the defaults of NewHub.
 type HubConfig struct {
 	// MaxRunning is how many runs compute at once; further runs wait in a queue.
-	// Default: runtime.GOMAXPROCS(0), one run per core.
+	// Default: 4 per core (4 × GOMAXPROCS). A default run paced at 20 frames per second
+	// uses about 10% of a core (BENCHMARKS.md, "Classroom load"), so 4 per core keep the
+	// cores under half load at speed 1 and leave room for page renders and faster playback.
 	MaxRunning int
 	// MaxQueued is how many runs may wait; a run beyond it ends at once with reason "busy".
 	// Default: 64.
@@ -30,7 +32,25 @@ type HubConfig struct {
 type Message struct {
 	Kind string // "frame", "queued", "end" or "heartbeat"
 	Data []byte // the JSON payload; nil for a heartbeat
+	// Wire is the whole Server-Sent Events message, built once per event and shared
+	// by every subscriber, so fanning a frame out to a class costs one write each.
+	Wire []byte
 }
+
+// wire builds the Server-Sent Events form of one event.
+func wire(kind string, data []byte) []byte {
+	if data == nil {
+		return []byte(": heartbeat\n\n")
+	}
+	b := make([]byte, 0, len(kind)+len(data)+16)
+	b = append(b, "event: "...)
+	b = append(b, kind...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
+}
+
+var heartbeatWire = wire("heartbeat", nil)
 
 // End reasons of a run, sent as the "reason" of the final event.
 const (
@@ -73,7 +93,7 @@ type Hub struct {
 // NewHub returns a Hub that computes with svc and encodes payloads with the given functions.
 func NewHub(svc *Service, cfg HubConfig, frame Encoder, end EndEncoder, queue QueueEncoder) *Hub {
 	if cfg.MaxRunning <= 0 {
-		cfg.MaxRunning = runtime.GOMAXPROCS(0)
+		cfg.MaxRunning = 4 * runtime.GOMAXPROCS(0)
 	}
 	if cfg.MaxQueued <= 0 {
 		cfg.MaxQueued = 64
@@ -91,9 +111,9 @@ type broadcast struct {
 	cfg      config.Config
 	from, to int
 
-	frames   [][]byte
-	position int    // 1-based place in the queue, 0 once computing
-	end      []byte // the final payload, set when the run is over
+	frames   [][]byte // each frame's Server-Sent Events message
+	position int      // 1-based place in the queue, 0 once computing
+	end      []byte   // the final payload, set when the run is over
 	subs     int
 	changed  chan struct{} // closed and replaced whenever the fields above change
 	ready    chan struct{} // closed when the run leaves the queue
@@ -151,8 +171,9 @@ func (h *Hub) produce(b *broadcast) {
 		if err != nil {
 			return err
 		}
+		message := wire("frame", data)
 		h.mu.Lock()
-		b.frames = append(b.frames, data)
+		b.frames = append(b.frames, message)
 		b.lastStep = ev.Frame.Step
 		b.notify()
 		h.mu.Unlock()
@@ -304,6 +325,7 @@ type Subscription struct {
 	sentPosition int // queue position last delivered
 	ended        bool
 	closed       bool
+	timer        *time.Timer // heartbeat timer, reused across calls of Next
 }
 
 // Next returns the subscriber's next message: an undelivered frame, a changed queue
@@ -311,48 +333,70 @@ type Subscription struct {
 // it returns a "heartbeat" message. After the final event it returns io.EOF; when ctx
 // ends it returns ctx.Err().
 func (s *Subscription) Next(ctx context.Context, heartbeat time.Duration) (Message, error) {
-	timer := time.NewTimer(heartbeat)
-	defer timer.Stop()
+	if s.timer == nil {
+		s.timer = time.NewTimer(heartbeat)
+	} else {
+		s.timer.Reset(heartbeat)
+	}
 	for {
-		h := s.hub
-		h.mu.Lock()
-		b := s.b
-		switch {
-		case s.ended:
-			h.mu.Unlock()
-			return Message{}, io.EOF
-		case s.next < len(b.frames):
-			data := b.frames[s.next]
-			s.next++
-			h.mu.Unlock()
-			h.framesSent.Add(1)
-			return Message{Kind: "frame", Data: data}, nil
-		case b.position != 0 && b.position != s.sentPosition:
-			s.sentPosition = b.position
-			h.mu.Unlock()
-			return Message{Kind: "queued", Data: h.encodeQueue(b.position)}, nil
-		case b.end != nil:
-			s.ended = true
-			data := b.end
-			h.mu.Unlock()
-			return Message{Kind: "end", Data: data}, nil
+		msg, changed, err := s.ready()
+		if err != nil || changed == nil {
+			return msg, err
 		}
-		changed := b.changed
-		h.mu.Unlock()
-
 		select {
 		case <-changed:
 		case <-ctx.Done():
 			return Message{}, ctx.Err()
-		case <-timer.C:
-			return Message{Kind: "heartbeat"}, nil
+		case <-s.timer.C:
+			return Message{Kind: "heartbeat", Wire: heartbeatWire}, nil
 		}
 	}
+}
+
+// Ready returns the next message if one is due now, without waiting. A subscriber that
+// fell behind (a late joiner) uses it to write several frames with one flush.
+func (s *Subscription) Ready() (Message, bool) {
+	msg, changed, err := s.ready()
+	return msg, err == nil && changed == nil
+}
+
+// ready returns the next due message, or the channel to wait on when none is due.
+func (s *Subscription) ready() (Message, chan struct{}, error) {
+	h := s.hub
+	h.mu.Lock()
+	b := s.b
+	switch {
+	case s.ended:
+		h.mu.Unlock()
+		return Message{}, nil, io.EOF
+	case s.next < len(b.frames):
+		message := b.frames[s.next]
+		s.next++
+		h.mu.Unlock()
+		h.framesSent.Add(1)
+		return Message{Kind: "frame", Wire: message}, nil, nil
+	case b.position != 0 && b.position != s.sentPosition:
+		s.sentPosition = b.position
+		h.mu.Unlock()
+		data := h.encodeQueue(b.position)
+		return Message{Kind: "queued", Data: data, Wire: wire("queued", data)}, nil, nil
+	case b.end != nil:
+		s.ended = true
+		data := b.end
+		h.mu.Unlock()
+		return Message{Kind: "end", Data: data, Wire: wire("end", data)}, nil, nil
+	}
+	changed := b.changed
+	h.mu.Unlock()
+	return Message{}, changed, nil
 }
 
 // Close leaves the broadcast. When the last subscriber leaves a run that is still
 // computing or queued, the run is cancelled, so it stops within one frame interval.
 func (s *Subscription) Close() {
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 	h := s.hub
 	h.mu.Lock()
 	if s.closed {

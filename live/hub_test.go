@@ -40,7 +40,9 @@ func testHub(limits HubConfig) *Hub {
 	frame := func(ev Event) ([]byte, error) {
 		return json.Marshal(map[string]any{"step": ev.Frame.Step, "fl_ap": ev.Frame.FL.AP, "heat": ev.Heat})
 	}
-	end := func(reason string, step int) []byte { return []byte(fmt.Sprintf(`{"reason":%q,"step":%d}`, reason, step)) }
+	end := func(reason string, step int) []byte {
+		return []byte(fmt.Sprintf(`{"reason":%q,"step":%d}`, reason, step))
+	}
 	queue := func(position int) []byte { return []byte(fmt.Sprintf(`{"position":%d}`, position)) }
 	return NewHub(New(), limits, frame, end, queue)
 }
@@ -69,7 +71,7 @@ func frames(msgs []Message) []string {
 	var out []string
 	for _, m := range msgs {
 		if m.Kind == "frame" {
-			out = append(out, string(m.Data))
+			out = append(out, string(m.Wire))
 		}
 	}
 	return out

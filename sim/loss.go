@@ -32,30 +32,76 @@ type Point struct {
 	DFocalDz   float64 // derivative of Focal with respect to Z
 }
 
-// logTerms contains the stable intermediate values of one example: the class
-// sign s, p_t, q = 1-p_t and log p_t.
+// logTerms contains the stable intermediate values of one example: p_t,
+// q = 1-p_t, log p_t and log q. It has four fields so that the compiler keeps
+// it in registers, which it does not do for larger structs.
 type logTerms struct {
-	sign, pt, q, logPT float64
+	pt, q, logPT, logQ float64
 }
 
-// stableTerms computes p_t, 1-p_t and log p_t from the logit without forming
-// log(sigmoid(z)) and without clamping, using one exp and one log1p.
-// With x_t = s*z, log p_t = -softplus(-x_t) and 1-p_t = sigmoid(-x_t).
-// Both are finite for every finite z. For |z| beyond about 745, the smaller
-// of p_t and 1-p_t underflows to 0, which is the correctly rounded value.
-func stableTerms(z float64, positive bool) logTerms {
-	sign := -1.0
+// classSign returns s, the sign that turns a logit into x_t = s*z: 1 for
+// positives and -1 for negatives.
+func classSign(positive bool) float64 {
 	if positive {
-		sign = 1
+		return 1
 	}
-	xt := sign * z
-	e := math.Exp(-math.Abs(xt)) // in [0, 1] for finite z, so it cannot overflow
-	l := math.Log1p(e)
+	return -1
+}
+
+// stableTerms computes p_t, 1-p_t, log p_t and log(1-p_t) from x_t = s*z
+// without forming log(sigmoid(x_t)) and without clamping, using one exp and
+// one log1p: log p_t = -softplus(-x_t), 1-p_t = sigmoid(-x_t) and
+// log(1-p_t) = -softplus(x_t). All are finite for every finite x_t. For
+// |x_t| beyond about 745, the smaller of p_t and 1-p_t underflows to 0, which
+// is the correctly rounded value.
+//
+// For |x_t| <= 708, the exp and log1p are the table-driven expNeg and
+// log1pUnit, and the results for x_t >= 0 and x_t < 0 are selected with bit
+// masks instead of a branch, because the sign of x_t varies at random across
+// a batch. Larger |x_t|, infinities and NaN take saturatedTerms.
+func stableTerms(xt float64) logTerms {
+	a := math.Abs(xt)
+	if !(a <= expNegFastMax) {
+		return saturatedTerms(xt)
+	}
+	e := expNegTable(a)
+	return termsFromLog(xt, e, log1pUnit(e))
+}
+
+// termsFromLog finishes stableTerms for |x_t| <= 708 from e = e^-|x_t| and
+// l = log(1 + e).
+func termsFromLog(xt, e, l float64) logTerms {
 	inv := 1 / (1 + e) // the larger of p_t and 1-p_t, so e*inv is the smaller
-	if xt >= 0 {
-		return logTerms{sign: sign, pt: inv, q: e * inv, logPT: -l}
+
+	// mask is all ones for x_t < 0 and zero otherwise. For x_t >= 0,
+	// p_t = inv, q = e*inv, log p_t = -l and log q = -(x_t + l). For x_t < 0
+	// the two probabilities swap, log p_t = x_t - l and log q = -l.
+	var negative uint64
+	if xt < 0 {
+		negative = 1
 	}
-	return logTerms{sign: sign, pt: e * inv, q: inv, logPT: xt - l}
+	mask := -negative
+	small, large := math.Float64bits(e*inv), math.Float64bits(inv)
+	swap := (small ^ large) & mask
+	xtBits := math.Float64bits(xt)
+	return logTerms{
+		pt:    math.Float64frombits(large ^ swap),
+		q:     math.Float64frombits(small ^ swap),
+		logPT: -(l - math.Float64frombits(xtBits&mask)),
+		logQ:  -(l + math.Float64frombits(xtBits&^mask)),
+	}
+}
+
+// saturatedTerms is stableTerms for |x_t| > 708, infinite x_t and NaN, with
+// math.Exp and math.Log1p.
+func saturatedTerms(xt float64) logTerms {
+	e := math.Exp(-math.Abs(xt)) // in [0, 1] for finite x_t, so it cannot overflow
+	l := math.Log1p(e)
+	inv := 1 / (1 + e)
+	if xt >= 0 {
+		return logTerms{pt: inv, q: e * inv, logPT: -l, logQ: -(xt + l)}
+	}
+	return logTerms{pt: e * inv, q: inv, logPT: xt - l, logQ: -l}
 }
 
 // classWeight returns alpha_t: alpha for positives, 1-alpha for negatives,
@@ -74,33 +120,41 @@ func classWeight(alpha float64, positive bool) float64 {
 // powGamma returns q^gamma with 0^0 = 1. The common integer values skip
 // math.Pow, which is several times slower than a multiplication.
 func powGamma(q, gamma float64) float64 {
+	// gamma 0 (the CE model) and 2 (the default) are inlined at every call.
 	switch gamma {
 	case 0:
 		return 1
-	case 1:
-		return q
 	case 2:
 		return q * q
+	}
+	return powGammaOther(q, gamma)
+}
+
+// powGammaOther is powGamma for gamma other than 0 and 2.
+func powGammaOther(q, gamma float64) float64 {
+	switch gamma {
+	case 1:
+		return q
 	case 3:
 		return q * q * q
 	}
 	return math.Pow(q, gamma)
 }
 
-// focalTerms returns the modulating factor, the focal loss and its derivative
-// with respect to the logit from the stable terms.
+// focalTerms returns the focal loss and its derivative with respect to the
+// logit from the stable terms, the class sign s and the modulating factor
+// q^gamma.
 //
 // The derivative is the one of Lin et al. 2017, appendix B:
 // dFL/dz = s alpha_t (1-p_t)^gamma (gamma p_t log p_t + p_t - 1).
 // It is evaluated as s alpha_t q^gamma (gamma p_t log p_t - q) with q = 1-p_t
 // taken from sigmoid(-x_t), so p_t - 1 never cancels and the factor
 // q^(gamma-1), which is infinite at q = 0 for gamma < 1, is never formed.
-func focalTerms(t logTerms, alphaT, gamma float64) (modulating, loss, dz float64) {
-	modulating = powGamma(t.q, gamma)
+func focalTerms(t logTerms, sign, alphaT, gamma, modulating float64) (loss, dz float64) {
 	weighted := alphaT * modulating
 	loss = -weighted * t.logPT
-	dz = t.sign * weighted * (gamma*t.pt*t.logPT - t.q)
-	return modulating, loss, dz
+	dz = sign * weighted * (gamma*t.pt*t.logPT - t.q)
+	return loss, dz
 }
 
 // EvalPoint returns every loss term for logit z and label y. A label of 0 is
@@ -114,9 +168,11 @@ func focalTerms(t logTerms, alphaT, gamma float64) (modulating, loss, dz float64
 // saturated logits. The modulating factor uses 0^0 = 1.
 func EvalPoint(z float64, y int, alpha, gamma float64) Point {
 	positive := y != 0
-	t := stableTerms(z, positive)
+	sign := classSign(positive)
+	t := stableTerms(sign * z)
 	alphaT := classWeight(alpha, positive)
-	modulating, loss, dz := focalTerms(t, alphaT, gamma)
+	modulating := powGamma(t.q, gamma)
+	loss, dz := focalTerms(t, sign, alphaT, gamma, modulating)
 
 	p := t.pt
 	if !positive {
@@ -139,9 +195,9 @@ func EvalPoint(z float64, y int, alpha, gamma float64) Point {
 // DFocalDz without allocating.
 func FocalLoss(z float64, y int, alpha, gamma float64) (loss, dz float64) {
 	positive := y != 0
-	t := stableTerms(z, positive)
-	_, loss, dz = focalTerms(t, classWeight(alpha, positive), gamma)
-	return loss, dz
+	sign := classSign(positive)
+	t := stableTerms(sign * z)
+	return focalTerms(t, sign, classWeight(alpha, positive), gamma, powGamma(t.q, gamma))
 }
 
 // ModulatingFactor returns (1-pt)^gamma with 0^0 = 1, the factor by which
@@ -279,6 +335,16 @@ func BatchFocalLoss(z []float64, y []uint8, alpha, gamma float64, grad []float64
 	return sum, numPos
 }
 
+// modulatingViaExp reports whether BatchFocalLoss computes the modulating
+// factor q^gamma as e^(gamma log q) with expNeg rather than with powGamma.
+// It does so for every finite gamma > 0 except 1, 2 and 3. The factor then
+// differs from math.Pow by rounding only, within a relative
+// (gamma |log q| + 2) * 2^-52, because the absolute error of gamma log q
+// becomes a relative error of the exponential.
+func modulatingViaExp(gamma float64) bool {
+	return gamma > 0 && !math.IsInf(gamma, 1) && gamma != 1 && gamma != 2 && gamma != 3
+}
+
 // gradSlice returns grad[lo:hi], or nil when grad is nil.
 func gradSlice(grad []float64, lo, hi int) []float64 {
 	if grad == nil {
@@ -287,21 +353,56 @@ func gradSlice(grad []float64, lo, hi int) []float64 {
 	return grad[lo:hi]
 }
 
+// termsBlock is the number of logits whose exponentials focalChunk computes
+// in one pass, before a second pass finishes their terms.
+const termsBlock = 64
+
 // focalChunk sums the focal loss over one chunk in index order.
+//
+// The terms of one logit form a long chain of dependent operations (exp, then
+// log1p, the division and the loss), and the processor overlaps the chains of
+// only a few logits. So focalChunk computes e^-|z| for a block of termsBlock
+// logits first, in short independent iterations that overlap well, and then
+// finishes the block. The arithmetic is that of stableTerms and focalTerms,
+// so each loss and derivative equals FocalLoss's bit for bit unless
+// modulatingViaExp(gamma) holds.
 func focalChunk(z []float64, y []uint8, alpha, gamma float64, grad []float64) (sum float64, numPos int) {
 	alphaPos := classWeight(alpha, true)
 	alphaNeg := classWeight(alpha, false)
-	for i, zi := range z {
-		positive := y[i] != 0
-		alphaT := alphaNeg
-		if positive {
-			alphaT = alphaPos
-			numPos++
+	viaExp := modulatingViaExp(gamma)
+	var exps [termsBlock]float64
+	for lo := 0; lo < len(z); lo += termsBlock {
+		block := z[lo:min(lo+termsBlock, len(z))]
+		for i, zi := range block {
+			exps[i] = expNegTable(math.Abs(zi)) // e^-|x_t|, since |x_t| = |z|
 		}
-		_, loss, dz := focalTerms(stableTerms(zi, positive), alphaT, gamma)
-		sum += loss
-		if grad != nil {
-			grad[i] = dz
+
+		for i, zi := range block {
+			positive := y[lo+i] != 0
+			alphaT, sign := alphaNeg, -1.0
+			if positive {
+				alphaT, sign = alphaPos, 1
+				numPos++
+			}
+			var t logTerms
+			if math.Abs(zi) <= expNegFastMax {
+				e := exps[i]
+				t = termsFromLog(sign*zi, e, log1pUnit(e))
+			} else {
+				t = saturatedTerms(sign * zi)
+			}
+
+			var modulating float64
+			if viaExp {
+				modulating = expNeg(-gamma * t.logQ)
+			} else {
+				modulating = powGamma(t.q, gamma)
+			}
+			loss, dz := focalTerms(t, sign, alphaT, gamma, modulating)
+			sum += loss
+			if grad != nil {
+				grad[lo+i] = dz
+			}
 		}
 	}
 	return sum, numPos

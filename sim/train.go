@@ -88,6 +88,7 @@ type Run struct {
 
 	steps      int
 	nextChange int
+	batchPCG   *rand.PCG // the source of batchRNG, kept so that Clone can copy its state
 	batchRNG   *rand.Rand
 
 	// Scratch buffers, allocated once so that Step does not allocate and
@@ -139,27 +140,51 @@ func NewRunWithData(cfg TrainConfig, train, heldOut *Dataset) *Run {
 	cfg.Changes = slices.Clone(cfg.Changes)
 	slices.SortStableFunc(cfg.Changes, func(a, b Change) int { return cmp.Compare(a.Step, b.Step) })
 
+	batchPCG := rand.NewPCG(cfg.Data.Seed, streamBatches)
 	r := &Run{
-		cfg:           cfg,
-		train:         train,
-		heldOut:       heldOut,
-		ce:            NewModel(cfg.Prior),
-		fl:            NewModel(cfg.Prior),
-		ceAvg:         NewModel(cfg.Prior),
-		flAvg:         NewModel(cfg.Prior),
-		ceAdam:        newAdam(),
-		flAdam:        newAdam(),
-		alpha:         sanitizeAlpha(cfg.Alpha),
-		gamma:         sanitizeGamma(cfg.Gamma),
-		batchRNG:      rand.New(rand.NewPCG(cfg.Data.Seed, streamBatches)),
-		batchFeatures: make([][NumFeatures]float64, cfg.Batch),
-		batchLabel:    make([]uint8, cfg.Batch),
-		batchLogit:    make([]float64, cfg.Batch),
-		batchGrad:     make([]float64, cfg.Batch),
-		lossChunks:    make([]lossChunk, numLossChunks(train.Len())),
+		cfg:      cfg,
+		train:    train,
+		heldOut:  heldOut,
+		ce:       NewModel(cfg.Prior),
+		fl:       NewModel(cfg.Prior),
+		ceAvg:    NewModel(cfg.Prior),
+		flAvg:    NewModel(cfg.Prior),
+		ceAdam:   newAdam(),
+		flAdam:   newAdam(),
+		alpha:    sanitizeAlpha(cfg.Alpha),
+		gamma:    sanitizeGamma(cfg.Gamma),
+		batchPCG: batchPCG,
+		batchRNG: rand.New(batchPCG),
 	}
+	r.allocScratch()
 	r.applyChanges(0)
 	return r
+}
+
+// allocScratch allocates the scratch buffers of Step and Frame.
+func (r *Run) allocScratch() {
+	r.batchFeatures = make([][NumFeatures]float64, r.cfg.Batch)
+	r.batchLabel = make([]uint8, r.cfg.Batch)
+	r.batchLogit = make([]float64, r.cfg.Batch)
+	r.batchGrad = make([]float64, r.cfg.Batch)
+	r.lossChunks = make([]lossChunk, numLossChunks(r.train.Len()))
+}
+
+// Clone returns an independent copy of r at the same step. It copies the
+// models, the optimiser states, the minibatch stream and the changes still
+// to come, and shares the training and held-out splits, which no Run
+// modifies. Stepping the clone gives bit-identical Frames to stepping r, and
+// neither affects the other. The clone gets its own scratch buffers, so its
+// first Frame allocates them again.
+func (r *Run) Clone() *Run {
+	c := *r
+	c.cfg.Changes = slices.Clone(r.cfg.Changes)
+	pcg := *r.batchPCG
+	c.batchPCG = &pcg
+	c.batchRNG = rand.New(c.batchPCG)
+	c.ceEval, c.flEval = rankEvaluator{}, rankEvaluator{}
+	c.allocScratch()
+	return &c
 }
 
 func newAdam() adam {
@@ -227,18 +252,34 @@ func (r *Run) stepModel(m *Model, opt *adam, alpha, gamma float64) {
 	_, numPos := BatchFocalLoss(r.batchLogit, r.batchLabel, alpha, gamma, r.batchGrad)
 
 	// dLoss/dw = sum_b dLoss_b/dz_b * phi_b / max(1, numPos).
-	var grad [NumFeatures]float64
-	for b, dz := range r.batchGrad {
-		phi := &r.batchFeatures[b]
-		for k := range grad {
-			grad[k] += dz * phi[k]
-		}
-	}
+	grad := weightGradient(r.batchGrad, r.batchFeatures)
 	norm := Normalizer(numPos)
 	for k := range grad {
 		grad[k] /= norm
 	}
 	opt.update(&m.W, &grad, r.cfg.LR)
+}
+
+// weightGradient returns sum_b dz[b] * phi[b], adding each weight's terms in
+// batch order. The ten sums are local variables, which the compiler keeps in
+// registers. A loop over an array would load and store a sum for every term.
+func weightGradient(dz []float64, phi [][NumFeatures]float64) [NumFeatures]float64 {
+	var g0, g1, g2, g3, g4, g5, g6, g7, g8, g9 float64
+	phi = phi[:len(dz)]
+	for b, d := range dz {
+		p := &phi[b]
+		g0 += d * p[0]
+		g1 += d * p[1]
+		g2 += d * p[2]
+		g3 += d * p[3]
+		g4 += d * p[4]
+		g5 += d * p[5]
+		g6 += d * p[6]
+		g7 += d * p[7]
+		g8 += d * p[8]
+		g9 += d * p[9]
+	}
+	return [NumFeatures]float64{g0, g1, g2, g3, g4, g5, g6, g7, g8, g9}
 }
 
 // update applies one Adam step with bias-corrected moment estimates.

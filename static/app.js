@@ -20,9 +20,29 @@
   // current holds the α and γ on the sliders. Before the run starts they are also the
   // link's start values; during a run the link keeps the start values and records each
   // move as a change, so replaying the link reproduces the run.
-  var current = { alpha: byId('in-alpha').value, gamma: byId('in-gamma').value };
+  var current = { alpha: valueOf('in-alpha', config.startAlpha), gamma: valueOf('in-gamma', config.startGamma) };
 
   function byId(id) { return document.getElementById(id); }
+
+  // valueOf reads an input's value, or the fallback on pages without it (embedded figures).
+  function valueOf(id, fallback) {
+    var input = byId(id);
+    return input ? input.value : String(fallback);
+  }
+
+  // announce tells the classroom script (static/classroom.js) which charts changed, so it
+  // can refresh their data tables and descriptions.
+  function announce(ids) {
+    document.dispatchEvent(new CustomEvent('focallab:update', { detail: { charts: ids } }));
+  }
+
+  // styled passes a full chart option through the classroom script's styling (presenter
+  // mode, narrow screens, accessibility) before it reaches ECharts. That script loads
+  // first, so its styling applies from the first drawing on.
+  function styled(id, option) {
+    var classroom = window.focalLabClassroom;
+    return classroom ? classroom.styleOption(id, option) : option;
+  }
 
   function initCharts() {
     var nodes = document.querySelectorAll('.chart-canvas[data-option]');
@@ -30,16 +50,17 @@
       var node = nodes[i];
       var option = JSON.parse(byId(node.getAttribute('data-option')).textContent);
       var chart = echarts.init(node, null, { renderer: 'canvas', locale: config.lang === 'en' ? 'EN' : 'ZH' });
-      chart.setOption(option);
+      chart.setOption(styled(node.id, option));
       charts[node.id] = chart;
     }
+    window.addEventListener('resize', function () {
+      Object.keys(charts).forEach(function (id) { charts[id].resize(); });
+    });
+    if (!charts['chart-train']) { return; }
     var train = charts['chart-train'].getOption();
     trainData = train.series.map(function (s) { return (s.data || []).map(function (d) { return d.value || d; }); });
     var flLoss = train.series[1];
     markers = (flLoss.markLine && flLoss.markLine.data) ? flLoss.markLine.data.slice() : [];
-    window.addEventListener('resize', function () {
-      Object.keys(charts).forEach(function (id) { charts[id].resize(); });
-    });
   }
 
   // writeAddress puts the current state into the address bar and the language link.
@@ -50,10 +71,11 @@
     if (step > 0) { params.set('step', String(step)); } else { params.delete('step'); }
     if (changes.length) { params.set('ch', changes.join(',')); } else { params.delete('ch'); }
     var query = params.toString().replace(/%3A/g, ':').replace(/%2C/g, ',');
-    history.replaceState(null, '', query ? '/?' + query : '/');
+    history.replaceState(null, '', query ? location.pathname + '?' + query : location.pathname);
     var other = new URLSearchParams(params);
     other.set('lang', config.lang === 'en' ? 'zh-CN' : 'en');
-    byId('lang-switch').setAttribute('href', '/?' + other.toString());
+    if (byId('lang-switch')) { byId('lang-switch').setAttribute('href', '/?' + other.toString()); }
+    if (byId('learn-link')) { byId('learn-link').setAttribute('href', '/learn' + (query ? '?' + query : '')); }
   }
 
   function format(template, values) {
@@ -61,13 +83,15 @@
   }
 
   function setStatus(message) {
-    byId('run-status').textContent = message || format(text.status_step, { step: step, steps: steps });
+    var status = byId('run-status');
+    if (status) { status.textContent = message || format(text.status_step, { step: step, steps: steps }); }
   }
 
   // ---- charts 1 and 2 follow the α, γ and log-axis controls ----
 
   var chartRequest = 0;
   var chartTimer = null;
+  var inputAt = null; // timeStamp of the first input not yet drawn, for focalLab.latencies
 
   function refreshCurves() {
     var id = ++chartRequest;
@@ -80,10 +104,12 @@
       .then(function (r) { if (!r.ok) { throw new Error('status ' + r.status); } return r.json(); })
       .then(function (data) {
         if (id !== chartRequest) { return; } // a newer request is on its way
-        charts['chart-loss'].setOption(data.loss, { notMerge: true });
-        charts['chart-mod'].setOption(data.mod, { notMerge: true });
-        var rows = byId('readouts').tBodies[0].rows;
+        if (charts['chart-loss']) { charts['chart-loss'].setOption(styled('chart-loss', data.loss), { notMerge: true }); }
+        if (charts['chart-mod']) { charts['chart-mod'].setOption(styled('chart-mod', data.mod), { notMerge: true }); }
+        announce(['chart-loss', 'chart-mod']);
+        var rows = byId('readouts') ? byId('readouts').tBodies[0].rows : [];
         data.readouts.forEach(function (r, i) {
+          if (!rows[i]) { return; }
           var cells = rows[i].querySelectorAll('[data-col]');
           for (var j = 0; j < cells.length; j++) {
             var key = cells[j].getAttribute('data-col');
@@ -92,12 +118,15 @@
           }
         });
         window.focalLab.curveUpdates++;
+        // ECharts 5.6's setOption paints the canvas before it returns, so both charts are redrawn here.
+        if (inputAt !== null) { window.focalLab.latencies.push(performance.now() - inputAt); inputAt = null; }
       })
       .catch(function () { /* the next slider move retries; the old chart stays */ });
   }
 
   function onLiveInput(event) {
     var input = event.target;
+    if (inputAt === null) { inputAt = event.timeStamp; }
     if (input.type === 'checkbox') {
       if (input.checked) { params.set(input.name, '1'); } else { params.delete(input.name); }
     } else {
@@ -125,7 +154,9 @@
     changes.push(prefix + input.value);
     markers = markers.filter(function (m) { return !(m.xAxis === at && m.name.charAt(0) === (letter === 'a' ? 'α' : 'γ')); });
     markers.push({ name: (letter === 'a' ? 'α' : 'γ') + '→' + input.value, xAxis: at });
-    charts['chart-train'].setOption({ series: [{}, { markLine: { symbol: ['none', 'none'], label: { show: true, formatter: '{b}' }, lineStyle: { color: '#444', type: 'dashed' }, data: markers } }] });
+    if (charts['chart-train']) {
+      charts['chart-train'].setOption({ series: [{}, { markLine: { symbol: ['none', 'none'], label: { show: true, formatter: '{b}' }, lineStyle: { color: '#444', type: 'dashed' }, data: markers } }] });
+    }
     writeAddress(true);
     if (source) { startStream(steps); }
   }
@@ -142,14 +173,17 @@
   function applyFrame(frame) {
     step = frame.step;
     framesReceived++;
-    frame.points.forEach(function (p, i) {
-      var series = trainData[i];
-      if (series.length && series[series.length - 1][0] >= p[0]) { series.pop(); }
-      series.push(p);
-    });
-    charts['chart-train'].setOption({ series: trainData.map(function (d) { return { data: d }; }) });
-    var rows = byId('metrics').tBodies[0].rows;
+    if (trainData) {
+      frame.points.forEach(function (p, i) {
+        var series = trainData[i];
+        if (series.length && series[series.length - 1][0] >= p[0]) { series.pop(); }
+        series.push(p);
+      });
+      charts['chart-train'].setOption({ series: trainData.map(function (d) { return { data: d }; }) });
+    }
+    var rows = byId('metrics') ? byId('metrics').tBodies[0].rows : [];
     frame.table.forEach(function (m, i) {
+      if (!rows[i]) { return; } // an embedded figure has no metrics table
       rows[i].cells[0].textContent = i === 0 ? m.Model : format(text.model_fl, { alpha: frame.alpha, gamma: frame.gamma });
       var cells = rows[i].querySelectorAll('[data-col]');
       for (var j = 0; j < cells.length; j++) {
@@ -157,7 +191,7 @@
         cells[j].textContent = m[{ loss: 'Loss', recall: 'Recall', precision: 'Precision', ap: 'AP', auc: 'AUC' }[key]];
       }
     });
-    if (frame.heat) {
+    if (frame.heat && charts['chart-haystack']) {
       var n = Math.round(Math.sqrt(frame.heat.fl.length));
       var toCells = function (values) { return values.map(function (v, k) { return [k % n, Math.floor(k / n), v]; }); };
       charts['chart-haystack'].setOption({ series: [{ data: toCells(frame.heat.ce) }, { data: toCells(frame.heat.fl) }] });
@@ -165,6 +199,7 @@
     setStatus();
     writeAddress(false);
     window.focalLab.frames = framesReceived;
+    announce(frame.heat ? ['chart-train', 'chart-haystack'] : ['chart-train']);
   }
 
   function startStream(to) {
@@ -197,8 +232,8 @@
 
   function reset() {
     stopStream();
-    params.set('alpha', byId('in-alpha').value);
-    params.set('gamma', byId('in-gamma').value);
+    params.set('alpha', current.alpha);
+    params.set('gamma', current.gamma);
     step = 0;
     changes = [];
     writeAddress(true);
@@ -233,8 +268,16 @@
     }
   }
 
+  // A new speed applies from the next frame: a running stream restarts at the current step.
+  function onSpeedChange(event) {
+    var speed = event.target.value;
+    if (speed === '1') { params.delete('speed'); } else { params.set('speed', speed); }
+    writeAddress(true);
+    if (source) { startStream(steps); }
+  }
+
   function bind() {
-    var form = byId('controls');
+    var form = byId('controls') || document.createElement('form');
     form.addEventListener('submit', function (e) { e.preventDefault(); });
     var live = form.querySelectorAll('[data-live]');
     for (var i = 0; i < live.length; i++) {
@@ -244,15 +287,30 @@
     }
     var reload = form.querySelectorAll('[data-reload]');
     for (var j = 0; j < reload.length; j++) { reload[j].addEventListener('change', onReloadInput); }
+    var speed = byId('in-speed');
+    if (speed) {
+      speed.addEventListener('input', function () { byId('out-speed').textContent = speed.value + '×'; });
+      speed.addEventListener('change', onSpeedChange);
+    }
+    if (!byId('btn-play')) { return; } // an embedded figure without training
     byId('btn-play').addEventListener('click', function () { startStream(steps); });
     byId('btn-pause').addEventListener('click', function () { stopStream(); writeAddress(true); setStatus(); });
     byId('btn-step').addEventListener('click', function () { startStream(step + 1); });
     byId('btn-reset').addEventListener('click', reset);
-    byId('copy-link').addEventListener('click', copyLink);
+    if (byId('copy-link')) { byId('copy-link').addEventListener('click', copyLink); }
     if (step >= steps) { byId('btn-play').disabled = true; byId('btn-step').disabled = true; }
   }
 
-  window.focalLab = { charts: charts, frames: 0, curveUpdates: 0 };
+  // setParam changes one view parameter of the link, such as present, and rewrites the address.
+  function setParam(name, value) {
+    if (value === null) { params.delete(name); } else { params.set(name, value); }
+    writeAddress(true);
+  }
+
+  window.focalLab = {
+    charts: charts, frames: 0, curveUpdates: 0, latencies: [], setParam: setParam,
+    playing: function () { return source !== null; }
+  };
   initCharts();
   bind();
   writeAddress(true);

@@ -31,6 +31,7 @@ type Page struct {
 
 	LossChart, ModChart, HaystackChart, TrainChart map[string]any
 	Client                                         ClientConfig
+	Classroom                                      Classroom // presenter mode, teacher links, presets, export
 }
 
 // Slider is a range input with its shown value.
@@ -38,12 +39,14 @@ type Slider struct {
 	Name, Label, Hint     string
 	Min, Max, Step, Value string
 	ValueText             string // aria-valuetext in the page's language
+	Access
 }
 
 // Select is a drop-down of allowed values.
 type Select struct {
 	Name, Label, Hint string
 	Options           []Option
+	Access
 }
 
 // Option is one choice of a Select.
@@ -56,6 +59,7 @@ type Option struct {
 type NumberField struct {
 	Name, Label, Hint     string
 	Min, Max, Step, Value string
+	Access
 }
 
 // Readout is one row of the modulating-factor table.
