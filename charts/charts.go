@@ -108,7 +108,8 @@ func LossCurves(alpha, gamma float64, logY bool, loc *i18n.Localizer) Option {
 	line.SetGlobalOptions(
 		charts.WithTitleOpts(opts.Title{Title: loc.T("chart_loss_title")}),
 		charts.WithTooltipOpts(tooltip("axis")),
-		charts.WithGridOpts(opts.Grid{Top: "96", Left: "56", Right: "24", Bottom: "48"}),
+		// ContainLabel keeps long log-axis labels such as 0.00000001 inside the chart.
+		charts.WithGridOpts(opts.Grid{Top: "96", Left: "16", Right: "24", Bottom: "48", ContainLabel: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "p_t", Type: "value", Min: 0, Max: 1, NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(yAxis),
 		charts.WithAnimation(false),

@@ -67,7 +67,6 @@ func SweepHeatmap(g SweepGrid, fprText string, loc *i18n.Localizer) Option {
 		}
 	}
 	heat.AddSeries(loc.T("walk_series_recall_cell"), cells,
-		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true)}),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: ColorFL}))
 
 	paths := charts.NewLine()
@@ -82,13 +81,15 @@ func SweepHeatmap(g SweepGrid, fprText string, loc *i18n.Localizer) Option {
 	for gi, ai := range g.BestAlpha {
 		data = append(data, opts.LineData{Value: []int{gi, ai}})
 	}
+	// The paths run through the cell centres with thin lines and small
+	// symbols, below the values that sit in the top part of each cell.
 	paths.AddSeries(loc.T("walk_series_paper_path"), paper,
-		charts.WithLineChartOpts(opts.LineChart{Symbol: "circle", SymbolSize: 10, ShowSymbol: opts.Bool(true)}),
-		charts.WithLineStyleOpts(opts.LineStyle{Color: "#D55E00", Width: 3}),
-		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#D55E00"}))
+		charts.WithLineChartOpts(opts.LineChart{Symbol: "circle", SymbolSize: 7, ShowSymbol: opts.Bool(true)}),
+		charts.WithLineStyleOpts(opts.LineStyle{Color: ColorPaperPath, Width: 2}),
+		charts.WithItemStyleOpts(opts.ItemStyle{Color: ColorPaperPath}))
 	paths.AddSeries(loc.T("walk_series_data_path"), data,
-		charts.WithLineChartOpts(opts.LineChart{Symbol: "rect", SymbolSize: 9, ShowSymbol: opts.Bool(true)}),
-		charts.WithLineStyleOpts(opts.LineStyle{Color: "#000", Width: 2, Type: "dashed"}),
+		charts.WithLineChartOpts(opts.LineChart{Symbol: "rect", SymbolSize: 6, ShowSymbol: opts.Bool(true)}),
+		charts.WithLineStyleOpts(opts.LineStyle{Color: "#000", Width: 1.5, Type: "dashed"}),
 		charts.WithItemStyleOpts(opts.ItemStyle{Color: "#000"}))
 	heat.Overlap(paths)
 
@@ -110,9 +111,88 @@ func SweepHeatmap(g SweepGrid, fprText string, loc *i18n.Localizer) Option {
 	option["visualMap"] = []map[string]any{{
 		"type": "continuous", "seriesIndex": []int{0}, "min": lo, "max": hi, "calculable": false, "text": []string{formatG(hi), formatG(lo)},
 		"right": "0", "top": "middle", "itemHeight": 140,
-		"inRange": map[string]any{"color": []string{"#ffffff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"}},
+		"inRange": map[string]any{"color": heatRamp},
 	}}
+
+	// Each value sits in the top part of its cell, clear of the paths through
+	// the centres, in black or white, whichever contrasts more with the fill.
+	// go-echarts has no label per heatmap item, so the data is written here.
+	series := asList(option["series"])
+	items := make([]map[string]any, 0, len(cells))
+	for a := range g.Alphas {
+		for gi := range g.Gammas {
+			value := round(g.Recall[a][gi], 3)
+			text := heatLabelColor(heatFill((value - lo) / (hi - lo)))
+			items = append(items, map[string]any{
+				"value": []any{gi, a, value},
+				"label": map[string]any{"color": text, "textBorderColor": heatHalo[text], "textBorderWidth": 2},
+			})
+		}
+	}
+	series[0]["data"] = items
+	series[0]["label"] = map[string]any{"show": true, "position": "insideTop", "distance": 4, "fontSize": 12, "fontWeight": "bold"}
 	return option
+}
+
+// ColorPaperPath is the colour of the path of Lin et al. 2017, Table 1b.
+const ColorPaperPath = "#D55E00"
+
+// heatRamp is the colour scale of the heatmap, from the lowest recall to the
+// highest, spaced evenly as ECharts interpolates it.
+var heatRamp = []string{"#ffffff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"}
+
+// heatHalo is the outline drawn around a label of each text colour.
+var heatHalo = map[string]string{"#000000": "rgba(255,255,255,0.6)", "#ffffff": "rgba(0,0,0,0.35)"}
+
+// heatFill returns the fill that heatRamp gives a cell at position t in [0, 1]
+// of the colour scale, interpolated per RGB channel as ECharts does.
+func heatFill(t float64) [3]float64 {
+	if math.IsNaN(t) {
+		t = 0
+	}
+	t = min(1, max(0, t)) * float64(len(heatRamp)-1)
+	i := min(int(t), len(heatRamp)-2)
+	lo, hi := hexRGB(heatRamp[i]), hexRGB(heatRamp[i+1])
+	var out [3]float64
+	for c := range out {
+		out[c] = lo[c] + (t-float64(i))*(hi[c]-lo[c])
+	}
+	return out
+}
+
+// hexRGB returns the channels of a "#rrggbb" colour in [0, 255].
+func hexRGB(hex string) [3]float64 {
+	v, _ := strconv.ParseUint(hex[1:], 16, 32) // the colours above are constants
+	return [3]float64{float64(v >> 16 & 0xff), float64(v >> 8 & 0xff), float64(v & 0xff)}
+}
+
+// relativeLuminance is the WCAG 2 relative luminance of an sRGB colour.
+func relativeLuminance(rgb [3]float64) float64 {
+	var lin [3]float64
+	for c, v := range rgb {
+		v /= 255
+		if v <= 0.04045 {
+			lin[c] = v / 12.92
+		} else {
+			lin[c] = math.Pow((v+0.055)/1.055, 2.4)
+		}
+	}
+	return 0.2126*lin[0] + 0.7152*lin[1] + 0.0722*lin[2]
+}
+
+// contrastRatio is the WCAG 2 contrast ratio of two colours, from 1 to 21.
+func contrastRatio(a, b [3]float64) float64 {
+	la, lb := relativeLuminance(a), relativeLuminance(b)
+	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+}
+
+// heatLabelColor returns "#000000" or "#ffffff", whichever has the higher
+// contrast ratio with the fill.
+func heatLabelColor(fill [3]float64) string {
+	if contrastRatio(fill, [3]float64{}) >= contrastRatio(fill, [3]float64{255, 255, 255}) {
+		return "#000000"
+	}
+	return "#ffffff"
 }
 
 func indexOf(values []float64, v float64) int {

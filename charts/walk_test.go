@@ -280,3 +280,69 @@ func TestWalkOptionStyling(t *testing.T) {
 		t.Errorf("cross-entropy curve has %d points, want 999 on the 0.001 grid", n)
 	}
 }
+
+func TestSweepHeatmapLabelsReadable(t *testing.T) {
+	alphas := []float64{0.1, 0.25, 0.5, 0.75, 0.9, 0.99}
+	gammas := []float64{0, 0.5, 1, 2, 3, 5}
+	g := SweepGrid{Alphas: alphas, Gammas: gammas, BestAlpha: make([]int, len(gammas))}
+	// Recalls from 0.2 to 0.9 cover the whole colour scale, light to dark.
+	for a := range alphas {
+		var row []float64
+		for gi := range gammas {
+			row = append(row, 0.2+0.7*float64(a*len(gammas)+gi)/float64(len(alphas)*len(gammas)-1))
+		}
+		g.Recall = append(g.Recall, row)
+	}
+	o := decodeOption(t, SweepHeatmap(g, "0.001", i18n.New("en")))
+	series := asList(o.Raw["series"])
+	if len(series) != 3 {
+		t.Fatalf("%d series, want heatmap and two paths", len(series))
+	}
+
+	label, _ := series[0]["label"].(map[string]any)
+	if label["show"] != true || label["position"] != "insideTop" {
+		t.Errorf("heatmap label %v: want shown at the top of each cell, clear of the paths", label)
+	}
+	scale := asList(o.Raw["visualMap"])[0]
+	lo, hi := scale["min"].(float64), scale["max"].(float64)
+	data, _ := series[0]["data"].([]any)
+	if len(data) != len(alphas)*len(gammas) {
+		t.Fatalf("%d heatmap cells, want %d", len(data), len(alphas)*len(gammas))
+	}
+	sawWhite, sawBlack := false, false
+	for _, d := range data {
+		item := d.(map[string]any)
+		value := item["value"].([]any)[2].(float64)
+		color := item["label"].(map[string]any)["color"].(string)
+		fill := heatFill((value - lo) / (hi - lo))
+		// 4.5 is the WCAG 2 AA minimum contrast for text of this size.
+		if c := contrastRatio(fill, hexRGB(color)); c < 4.5 {
+			t.Errorf("cell %v: label %s on fill %v has contrast %.2f, want at least 4.5", item["value"], color, fill, c)
+		}
+		sawWhite = sawWhite || color == "#ffffff"
+		sawBlack = sawBlack || color == "#000000"
+	}
+	if !sawWhite || !sawBlack {
+		t.Errorf("label colours: white %v, black %v; want both across the scale", sawWhite, sawBlack)
+	}
+
+	// Both paths stay drawn, with lines and symbols small enough to leave the
+	// values readable.
+	for i, name := range []string{"walk_series_paper_path", "walk_series_data_path"} {
+		s := series[i+1]
+		if s["name"] != i18n.New("en").T(name) {
+			t.Errorf("series %d is %v, want %s", i+1, s["name"], name)
+		}
+		width, _ := s["lineStyle"].(map[string]any)["width"].(float64)
+		if width <= 0 || width > 2 {
+			t.Errorf("%s line width %v, want more than 0 and at most 2", name, width)
+		}
+		if size, _ := s["symbolSize"].(float64); size > 8 {
+			t.Errorf("%s symbol size %v, want at most 8", name, size)
+		}
+	}
+	// Table 1b has γ 0, 0.5, 1, 2 and 5 on this grid, all with α on the grid.
+	if paper, _ := series[1]["data"].([]any); len(paper) != 5 {
+		t.Errorf("paper path has %d points, want 5", len(paper))
+	}
+}

@@ -42,7 +42,21 @@ func ParseChanges(raw string) (changes []sim.Change, ok bool) {
 		changes = append(changes, sim.Change{Step: int(stepValue), Param: rest[0], Value: snapped})
 	}
 	slices.SortStableFunc(changes, func(a, b sim.Change) int { return a.Step - b.Step })
-	return changes, ok
+	// Two changes of one parameter at one step: the later one in the link wins, as it
+	// would when applied in order, and the list is reported so the link can be fixed.
+	deduped := changes[:0]
+	for i, ch := range changes {
+		if i+1 < len(changes) && changes[i+1].Step == ch.Step && changes[i+1].Param == ch.Param {
+			ok = false
+			continue
+		}
+		if j := slices.IndexFunc(changes[i+1:], func(o sim.Change) bool { return o.Step == ch.Step && o.Param == ch.Param }); j >= 0 {
+			ok = false
+			continue
+		}
+		deduped = append(deduped, ch)
+	}
+	return deduped, ok
 }
 
 // FormatChanges writes a change list in the form ParseChanges reads.

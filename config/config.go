@@ -9,6 +9,7 @@ package config
 import (
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -164,8 +165,21 @@ func Parse(q url.Values) (Config, []Notice) {
 		}
 		c.set(r.Name, value)
 	}
-	c.Step = min(c.Step, c.Steps)
-	c.Changes = dropLateChanges(c.Changes, c.Steps)
+	if c.Step > c.Steps {
+		stepRule, _ := RuleByName("step")
+		used := strconv.Itoa(c.Steps)
+		if i := slices.IndexFunc(notices, func(n Notice) bool { return n.Param == "step" }); i >= 0 {
+			notices[i].Used = used // already reported as out of range; report the final value
+		} else {
+			notices = append(notices, Notice{Param: "step", Raw: strconv.Itoa(c.Step), Used: used, Rule: stepRule, Reason: "after_end"})
+		}
+		c.Step = c.Steps
+	}
+	if kept := dropLateChanges(c.Changes, c.Steps); len(kept) != len(c.Changes) {
+		chRule, _ := RuleByName("ch")
+		notices = append(notices, Notice{Param: "ch", Raw: shorten(FormatChanges(c.Changes)), Used: FormatChanges(kept), Rule: chRule, Reason: "late_changes"})
+		c.Changes = kept
+	}
 	return c, notices
 }
 
@@ -221,6 +235,9 @@ func (r Rule) read(raw string, present bool) (string, *Notice) {
 	snapped := r.Snap(v)
 	text := r.Format(snapped)
 	if snapped != v && math.Abs(snapped-v) > 1e-9*math.Max(1, math.Abs(v)) {
+		if v >= r.Min && v <= r.Max {
+			return notice(text, "off_step")
+		}
 		return notice(text, "clamped")
 	}
 	return text, nil
@@ -388,7 +405,8 @@ func (c Config) value(name string) string {
 	return ""
 }
 
-// Query writes the canonical query string: parameters in table order, defaults left out.
+// Query writes the canonical query string: parameters in table order, defaults left
+// out except lang.
 // Parse(Query()) returns the same Config.
 func (c Config) Query() string {
 	return c.query(func(Rule) bool { return true })
@@ -427,7 +445,9 @@ func (c Config) query(keep func(Rule) bool) string {
 	var parts []string
 	for _, r := range Rules {
 		v := c.value(r.Name)
-		if !keep(r) || v == r.Default {
+		// lang is written even at its default: without it the receiver's
+		// Accept-Language would pick the language, and a Chinese link would open in English.
+		if !keep(r) || (v == r.Default && r.Name != "lang") {
 			continue
 		}
 		parts = append(parts, r.Name+"="+escape(v))

@@ -142,24 +142,24 @@ func TestParseHandEditedLinks(t *testing.T) {
 		{"thr 0", url.Values{"thr": {"0"}}, "thr", "0.01", []string{"clamped"}},
 		{"thr 1", url.Values{"thr": {"1"}}, "thr", "0.99", []string{"clamped"}},
 		{"thr NaN", url.Values{"thr": {"NaN"}}, "thr", defaultOf("thr"), []string{"invalid"}},
-		{"thr 0.506", url.Values{"thr": {"0.506"}}, "thr", "0.51", []string{"clamped"}},
+		{"thr 0.506", url.Values{"thr": {"0.506"}}, "thr", "0.51", []string{"off_step"}},
 		{"step 10^9", url.Values{"step": {"1000000000"}, "steps": {"1000"}}, "step", "1000", []string{"clamped"}},
 
 		// Off-step values are rounded to the nearest step, halves away from zero. The
 		// float64 nearest 2.05 is 2.04999999999999982…, just below the midpoint, so it
 		// rounds down to 2, while 2.25 is exact and rounds up to 2.3.
-		{"gamma 2.05", url.Values{"gamma": {"2.05"}}, "gamma", defaultOf("gamma"), []string{"clamped"}},
-		{"gamma 2.06", url.Values{"gamma": {"2.06"}}, "gamma", "2.1", []string{"clamped"}},
-		{"gamma 2.25", url.Values{"gamma": {"2.25"}}, "gamma", "2.3", []string{"clamped"}},
-		{"alpha 0.333", url.Values{"alpha": {"0.333"}}, "alpha", "0.33", []string{"clamped"}},
-		{"lr 0.0015", url.Values{"lr": {"0.0015"}}, "lr", "0.002", []string{"clamped"}},
-		{"n 1500", url.Values{"n": {"1500"}}, "n", "2000", []string{"clamped"}},
-		{"seed 1.5", url.Values{"seed": {"1.5"}}, "seed", "2", []string{"clamped"}},
-		{"steps 15", url.Values{"steps": {"15"}}, "steps", "20", []string{"clamped"}},
+		{"gamma 2.05", url.Values{"gamma": {"2.05"}}, "gamma", defaultOf("gamma"), []string{"off_step"}},
+		{"gamma 2.06", url.Values{"gamma": {"2.06"}}, "gamma", "2.1", []string{"off_step"}},
+		{"gamma 2.25", url.Values{"gamma": {"2.25"}}, "gamma", "2.3", []string{"off_step"}},
+		{"alpha 0.333", url.Values{"alpha": {"0.333"}}, "alpha", "0.33", []string{"off_step"}},
+		{"lr 0.0015", url.Values{"lr": {"0.0015"}}, "lr", "0.002", []string{"off_step"}},
+		{"n 1500", url.Values{"n": {"1500"}}, "n", "2000", []string{"off_step"}},
+		{"seed 1.5", url.Values{"seed": {"1.5"}}, "seed", "2", []string{"off_step"}},
+		{"steps 15", url.Values{"steps": {"15"}}, "steps", "20", []string{"off_step"}},
 
 		// step is cut to steps without a notice: it is inside its own rule, and the
 		// notice text could only name the rule's range 0–5000.
-		{"step beyond steps", url.Values{"step": {"3000"}, "steps": {"1000"}}, "step", "1000", nil},
+		{"step beyond steps", url.Values{"step": {"3000"}, "steps": {"1000"}}, "step", "1000", []string{"after_end"}},
 
 		// Booleans.
 		{"bool 1", url.Values{"logy": {"1"}}, "logy", "1", nil},
@@ -189,7 +189,7 @@ func TestParseHandEditedLinks(t *testing.T) {
 		{"change list", url.Values{"ch": {"120:g1.5,300:a0.4"}}, "ch", "120:g1.5,300:a0.4", nil},
 		{"change list unsorted", url.Values{"ch": {"300:a0.4,120:g1.5"}}, "ch", "120:g1.5,300:a0.4", nil},
 		{"change off step", url.Values{"ch": {"120:g1.57"}}, "ch", "120:g1.6", []string{"invalid"}},
-		{"change after steps", url.Values{"ch": {"50:g1,150:g3"}, "steps": {"100"}}, "ch", "50:g1", nil},
+		{"change after steps", url.Values{"ch": {"50:g1,150:g3"}, "steps": {"100"}}, "ch", "50:g1", []string{"late_changes"}},
 		{"change at last step", url.Values{"ch": {"100:g1"}, "steps": {"100"}}, "ch", "100:g1", nil},
 	}
 	for _, tt := range tests {
@@ -256,8 +256,9 @@ func TestParseDefault(t *testing.T) {
 			t.Errorf("default %s = %q, want the rule's Default %q", r.Name, got, r.Default)
 		}
 	}
-	if got := c.Query(); got != "" {
-		t.Errorf("Default().Query() = %q, want empty", got)
+	// lang is the one default a link always carries.
+	if got := c.Query(); got != "lang=zh-CN" {
+		t.Errorf("Default().Query() = %q, want lang=zh-CN", got)
 	}
 }
 
@@ -265,14 +266,14 @@ func TestParseDefault(t *testing.T) {
 func roundTripConfigs(t *testing.T) map[string]Config {
 	t.Helper()
 	queries := map[string]string{
-		"default":        "",
-		"english":        "lang=en",
-		"every field":    "lang=en&alpha=0.5&gamma=1.3&ratio=30&n=5000&seed=42&lr=0.123&thr=0.5&prior=0&steps=200&step=17&ch=20:g0,100:a0.99&logy=1",
-		"range ends":     "alpha=1&gamma=5&ratio=100000&n=200000&seed=999999999&lr=1&thr=0.99&steps=5000&step=5000",
-		"range starts":   "alpha=0&gamma=0&ratio=10&n=1000&seed=0&lr=0.001&thr=0.01&steps=10",
-		"grid noise":     "alpha=0.07&gamma=0.3&lr=0.007",
-		"many changes":   "steps=5000&ch=" + manyChanges(MaxChanges),
-		"repeated steps": "ch=10:g1,10:g2,10:a0.1",
+		"default":             "",
+		"english":             "lang=en",
+		"every field":         "lang=en&alpha=0.5&gamma=1.3&ratio=30&n=5000&seed=42&lr=0.123&thr=0.5&prior=0&steps=200&step=17&ch=20:g0,100:a0.99&logy=1",
+		"range ends":          "alpha=1&gamma=5&ratio=100000&n=200000&seed=999999999&lr=1&thr=0.99&steps=5000&step=5000",
+		"range starts":        "alpha=0&gamma=0&ratio=10&n=1000&seed=0&lr=0.001&thr=0.01&steps=10",
+		"grid noise":          "alpha=0.07&gamma=0.3&lr=0.007",
+		"many changes":        "steps=5000&ch=" + manyChanges(MaxChanges),
+		"changes at one step": "ch=10:g2,10:a0.1",
 	}
 	out := map[string]Config{}
 	for name, q := range queries {
@@ -318,7 +319,7 @@ func TestQueryLeavesOutDefaults(t *testing.T) {
 	c := Default()
 	c.Alpha = 0.5
 	c.LogY = true
-	if got, want := c.Query(), "alpha=0.5&logy=1"; got != want {
+	if got, want := c.Query(), "lang=zh-CN&alpha=0.5&logy=1"; got != want {
 		t.Errorf("Query() = %q, want %q", got, want)
 	}
 }
@@ -329,9 +330,9 @@ func TestWith(t *testing.T) {
 		name, param, value, want string
 	}{
 		{"switch to English", "lang", "en", "lang=en&alpha=0.5&gamma=1"},
-		{"default lang dropped", "lang", "zh-CN", "alpha=0.5&gamma=1"},
-		{"clamps value", "gamma", "99", "alpha=0.5&gamma=5"},
-		{"invalid keeps default", "alpha", "x", "gamma=1"},
+		{"default lang kept", "lang", "zh-CN", "lang=zh-CN&alpha=0.5&gamma=1"},
+		{"clamps value", "gamma", "99", "lang=zh-CN&alpha=0.5&gamma=5"},
+		{"invalid keeps default", "alpha", "x", "lang=zh-CN&gamma=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -395,7 +396,8 @@ func TestParseChanges(t *testing.T) {
 		{"one gamma", "120:g1.5", []sim.Change{change(120, 'g', 1.5)}, true},
 		{"two", "120:g1.5,300:a0.4", []sim.Change{change(120, 'g', 1.5), change(300, 'a', 0.4)}, true},
 		{"unsorted is sorted", "300:a0.4,120:g1.5,5:g0", []sim.Change{change(5, 'g', 0), change(120, 'g', 1.5), change(300, 'a', 0.4)}, true},
-		{"same step keeps order", "10:g1,10:g2", []sim.Change{change(10, 'g', 1), change(10, 'g', 2)}, true},
+		{"same step and parameter keeps the last", "10:g1,10:g2", []sim.Change{change(10, 'g', 2)}, false},
+		{"same step, two parameters", "10:g1,10:a0.5", []sim.Change{change(10, 'g', 1), change(10, 'a', 0.5)}, true},
 		{"exponent step", "1e2:g1", []sim.Change{change(100, 'g', 1)}, true},
 		{"last allowed step", "5000:a1", []sim.Change{change(5000, 'a', 1)}, true},
 		{"gamma off step", "10:g1.57", []sim.Change{change(10, 'g', 1.6)}, false},
@@ -465,8 +467,8 @@ func TestParseDropsLateChanges(t *testing.T) {
 	if !reflect.DeepEqual(c.Changes, want) {
 		t.Errorf("Changes = %v, want %v", c.Changes, want)
 	}
-	if len(notices) != 0 {
-		t.Errorf("notices = %v, want none", reasons(notices))
+	if got := reasons(notices); !reflect.DeepEqual(got, []string{"late_changes"}) {
+		t.Errorf("notices = %v, want [late_changes]", got)
 	}
 
 	c, _ = Parse(mustParseQuery(t, "steps=10&ch=500:g1"))

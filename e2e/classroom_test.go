@@ -105,6 +105,17 @@ func TestClassroomPresenterMode(t *testing.T) {
 	if title := eval[float64](t, ctx, `window.focalLab.charts['chart-loss'].getOption().title[0].textStyle.fontSize`); title < 24 {
 		t.Errorf("chart title font size = %v, want ≥ 24 in presenter mode", title)
 	}
+	// The haystack's colour scale grows with the legend's 17 px type and stays off the plot.
+	scale := colourScale(t, ctx)
+	if scale.ItemHeight < 20 || scale.FontSize < 16 {
+		t.Errorf("colour scale in presenter mode: swatches %v px tall, labels %v px; want ≥ 20 and ≥ 16", scale.ItemHeight, scale.FontSize)
+	}
+	if scale.overlapsPlot() {
+		t.Errorf("colour scale %v overlaps the plot %v", scale.Scale, scale.Plot)
+	}
+	if !eval[bool](t, ctx, `document.getElementById('btn-share').getClientRects().length > 0`) {
+		t.Errorf("Share with class is folded away in presenter mode, want it in the header")
+	}
 
 	// The More settings button unfolds the secondary controls.
 	s.do(ctx, chromedp.Click(chromedp.ID("btn-more")))
@@ -214,8 +225,8 @@ func TestClassroomPresets(t *testing.T) {
 		{"2", "0.75", "0", "", "", ""},
 		{"3", "0.5", "0", "", "", ""},
 		{"4", "0.25", "5", "", "", ""},
-		{"5", "0.25", "2", "100000", "200000", "1"},
-		{"1", "0.25", "2", "100000", "200000", "1"}, // presets 1 to 4 keep the haystack data
+		{"5", "0.25", "2", "10000", "200000", "1"},
+		{"1", "0.25", "2", "10000", "200000", "1"}, // presets 1 to 4 keep the haystack data
 	}
 	for _, tt := range tests {
 		markPage(t, ctx)
@@ -287,6 +298,15 @@ func TestClassroomTeacherLink(t *testing.T) {
 	if msg := eval[string](t, tabCtx, `document.getElementById('classroom-status').textContent`); msg == "" {
 		t.Errorf("no message says that the preset or γ is locked")
 	}
+	// Sighted users see the same message for a few seconds.
+	toast := eval[string](t, tabCtx, `(function () {
+	  var el = document.getElementById('classroom-toast');
+	  return el.getClientRects().length > 0 && getComputedStyle(el).visibility === 'visible' ? el.textContent : '';
+	})()`)
+	if toast != "This preset would change a locked setting." {
+		t.Errorf("visible message after ] and 2 on a locked page = %q, want the locked-preset message", toast)
+	}
+	waitFor(t, tabCtx, `document.getElementById('classroom-toast').getClientRects().length === 0`, 8*time.Second)
 	// Unlocked controls still work.
 	s.do(tabCtx, chromedp.Click(chromedp.ID("in-logy")))
 	waitFor(t, tabCtx, `location.search.includes('logy=1') && location.search.includes('hide=alpha,lr')`, 5*time.Second)
@@ -514,6 +534,120 @@ func (s *session) checkCleanWith(others ...string) {
 	}
 }
 
+// scaleLayout is where the haystack chart drew its colour scale (a piecewise visualMap)
+// and its plot, in pixels from the chart's top left corner as [x, y, width, height].
+type scaleLayout struct {
+	Scale, Plot          [4]float64
+	Width                float64 // of the chart
+	ItemHeight, FontSize float64
+}
+
+func (l scaleLayout) overlapsPlot() bool {
+	s, p := l.Scale, l.Plot
+	return s[0] < p[0]+p[2] && p[0] < s[0]+s[2] && s[1] < p[1]+p[3] && p[1] < s[1]+s[3]
+}
+
+// colourScale reads the layout of the haystack chart's colour scale from ECharts' views.
+func colourScale(t *testing.T, ctx context.Context) scaleLayout {
+	t.Helper()
+	raw := eval[string](t, ctx, `(function () {
+	  var c = window.focalLab.charts['chart-haystack'];
+	  var view = c.getViewOfComponentModel(c.getModel().getComponent('visualMap'));
+	  var r = view.group.getBoundingRect().clone();
+	  r.applyTransform(view.group.transform);
+	  var g = c.getModel().getComponent('grid').coordinateSystem.getRect();
+	  var o = c.getOption().visualMap[0];
+	  return JSON.stringify({ Scale: [r.x, r.y, r.width, r.height], Plot: [g.x, g.y, g.width, g.height],
+	    Width: c.getWidth(), ItemHeight: o.itemHeight, FontSize: o.textStyle.fontSize });
+	})()`)
+	var l scaleLayout
+	if err := json.Unmarshal([]byte(raw), &l); err != nil {
+		t.Fatalf("decode colour scale layout %s: %v", raw, err)
+	}
+	return l
+}
+
+func TestClassroomShareDialogLayout(t *testing.T) {
+	s := newSession(t)
+	ctx := withTimeout(t, s.ctx)
+	// A projector's usual 1280 × 800, in presenter mode, with a teacher link long enough
+	// to wrap over several lines.
+	s.do(ctx, chromedp.EmulateViewport(1280, 800))
+	for _, lang := range []string{"zh-CN", "en"} {
+		s.open(ctx, "/?lang="+lang+"&present=1&ratio=10000&hide=alpha,lr,seed&lock=gamma,presets,speed,thr", 4)
+		if !eval[bool](t, ctx, `document.getElementById('btn-share').getClientRects().length > 0`) {
+			t.Fatalf("%s: Share with class is not shown in presenter mode", lang)
+		}
+		s.do(ctx, chromedp.Click(chromedp.ID("btn-share")))
+		waitFor(t, ctx, `document.getElementById('share-dialog').open && document.getElementById('share-link').textContent !== ''
+		  && document.getElementById('share-qr') && document.getElementById('share-qr').complete && document.getElementById('share-qr').naturalWidth > 0`, 10*time.Second)
+		var box struct{ Link, QR [4]float64 }
+		raw := eval[string](t, ctx, `(function () {
+		  var rect = function (id) { var r = document.getElementById(id).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+		  return JSON.stringify({ Link: rect('share-link'), QR: rect('share-qr') });
+		})()`)
+		if err := json.Unmarshal([]byte(raw), &box); err != nil {
+			t.Fatalf("decode rectangles %s: %v", raw, err)
+		}
+		for name, r := range map[string][4]float64{"link": box.Link, "QR code": box.QR} {
+			if r[1] < 0 || r[3] > 800 {
+				t.Errorf("%s: the %s spans y %v to %v, want it within the 800 px window", lang, name, r[1], r[3])
+			}
+		}
+		if box.QR[0] < box.Link[2] {
+			t.Errorf("%s: the QR code starts at x %v, left of the link's right edge %v; want it beside the link", lang, box.QR[0], box.Link[2])
+		}
+		// Each column header of the choices fits on one line.
+		lines := eval[string](t, ctx, `Array.from(document.querySelectorAll('.share-table thead th')).map(function (th) {
+		  var range = document.createRange();
+		  range.selectNodeContents(th);
+		  return th.textContent + ':' + new Set(Array.from(range.getClientRects()).map(function (r) { return Math.round(r.top); })).size;
+		}).join(' ')`)
+		for _, header := range strings.Fields(lines) {
+			if !strings.HasSuffix(header, ":1") {
+				t.Errorf("%s: column header wraps (text:lines): %s", lang, header)
+			}
+		}
+		// The test server listens on 127.0.0.1, which students cannot open.
+		warning := eval[string](t, ctx, `(function () {
+		  var el = document.getElementById('share-warning');
+		  return el && el.getClientRects().length > 0 ? el.innerText : '';
+		})()`)
+		if !strings.Contains(warning, "127.0.0.1") || !strings.Contains(warning, "go run . -addr 0.0.0.0:8080") {
+			t.Errorf("%s: loopback warning = %q, want it to name 127.0.0.1 and the command that serves a class", lang, warning)
+		}
+		s.do(ctx, chromedp.KeyEvent(kb.Escape))
+		waitFor(t, ctx, `!document.getElementById('share-dialog').open`, 5*time.Second)
+	}
+	s.checkClean()
+}
+
+func TestClassroomCopyWithoutClipboardAPI(t *testing.T) {
+	s := newSession(t)
+	ctx := withTimeout(t, s.ctx)
+	s.open(ctx, "/?lang=en&alpha=0.5", 4)
+	// Plain http on a network address has no clipboard API; the copy command still works.
+	_ = eval[bool](t, ctx, `(Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true }), true)`)
+
+	s.do(ctx, chromedp.Click(chromedp.ID("copy-link")))
+	waitFor(t, ctx, `document.getElementById('copy-status').textContent !== ''`, 5*time.Second)
+	if status := eval[string](t, ctx, `document.getElementById('copy-status').textContent`); status != "Link copied." {
+		t.Errorf("header copy status = %q, want Link copied.", status)
+	}
+	if focused := eval[string](t, ctx, `document.activeElement.id`); focused != "copy-link" {
+		t.Errorf("focus after copying is on %q, want the copy-link button", focused)
+	}
+
+	s.do(ctx, chromedp.Click(chromedp.ID("btn-share")))
+	waitFor(t, ctx, `document.getElementById('share-dialog').open && document.getElementById('share-link').textContent !== ''`, 10*time.Second)
+	s.do(ctx, chromedp.Click(chromedp.ID("share-copy")))
+	waitFor(t, ctx, `document.getElementById('share-status').textContent !== ''`, 5*time.Second)
+	if status := eval[string](t, ctx, `document.getElementById('share-status').textContent`); status != "Link copied." {
+		t.Errorf("dialog copy status = %q, want Link copied.", status)
+	}
+	s.checkClean()
+}
+
 func TestClassroomPhoneWidth(t *testing.T) {
 	s := newSession(t)
 	ctx := withTimeout(t, s.ctx)
@@ -537,6 +671,24 @@ func TestClassroomPhoneWidth(t *testing.T) {
 		}
 		if legend := eval[string](t, ctx, `Object.values(window.focalLab.charts)[0].getOption().legend[0].type`); legend != "scroll" {
 			t.Errorf("%s: legend type %q, want scroll on a narrow screen", path, legend)
+		}
+		if strings.HasPrefix(path, "/embed/") {
+			continue
+		}
+		// Table captions wrap within the visible width, though their tables scroll sideways.
+		cut := eval[string](t, ctx, `Array.from(document.querySelectorAll('#metrics caption, #readouts caption')).filter(function (c) {
+		  return c.getBoundingClientRect().right > c.closest('table').getBoundingClientRect().right + 1 || c.scrollWidth > c.clientWidth + 1;
+		}).map(function (c) { return c.closest('table').id; }).join(' ')`)
+		if cut != "" {
+			t.Errorf("%s: caption of %s runs past the visible width", path, cut)
+		}
+		// The colour scale moves below the haystack plot, which keeps most of the width.
+		scale := colourScale(t, ctx)
+		if scale.overlapsPlot() {
+			t.Errorf("%s: colour scale %v overlaps the plot %v", path, scale.Scale, scale.Plot)
+		}
+		if scale.Plot[2] < 0.75*scale.Width {
+			t.Errorf("%s: haystack plot is %v px wide in a %v px chart, want at least three quarters", path, scale.Plot[2], scale.Width)
 		}
 	}
 	// A tap on One step trains a step.

@@ -187,7 +187,11 @@ func (a *App) apiTrain(c echo.Context) error {
 		if n.Rule.Kind != config.KindFloat && n.Rule.Kind != config.KindInt {
 			return newError(http.StatusBadRequest, n.Param, "error_param_invalid", map[string]any{"Param": n.Param, "Raw": n.Raw})
 		}
-		return newError(http.StatusBadRequest, n.Param, "error_param_range", map[string]any{
+		id := "error_param_range"
+		if n.Rule.Kind == config.KindInt {
+			id = "error_param_range_int"
+		}
+		return newError(http.StatusBadRequest, n.Param, id, map[string]any{
 			"Param": n.Param, "Raw": n.Raw, "Min": n.Rule.Format(n.Rule.Min), "Max": n.Rule.Format(n.Rule.Max)})
 	}
 	f, err := a.Live.Train(req.Context(), cfg, cfg.Steps)

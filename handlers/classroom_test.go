@@ -66,11 +66,11 @@ func TestQRCodeDecodesToLink(t *testing.T) {
 	tests := []struct {
 		name, query, want string
 	}{
-		{"no parameters", "", "http://" + host + "/"},
+		{"no parameters", "", "http://" + host + "/?lang=zh-CN"},
 		{"teacher link", "lang=en&lock=presets,gamma&hide=lr,alpha&present=1",
 			"http://" + host + "/?lang=en&present=1&hide=alpha,lr&lock=gamma,presets"},
 		{"canonicalised", "alpha=.5&gamma=1.00&ratio=100000&beta=3",
-			"http://" + host + "/?alpha=0.5&gamma=1&ratio=100000"},
+			"http://" + host + "/?lang=zh-CN&alpha=0.5&gamma=1&ratio=100000"},
 		{"mid-run changes", "steps=2000&step=1500&ch=100:g1,200:a0.3,300:g0.5,400:g3,500:a0.9,600:g5,700:g0,800:a0.1,900:g2.5,1000:a0.75&hide=" + strings.Join(config.Controls, ","),
 			""},
 	}
@@ -140,6 +140,70 @@ func TestAPIShare(t *testing.T) {
 	}
 	if want := "/qr.svg?lang=en&hide=lr&lock=alpha"; body.QR != want {
 		t.Errorf("qr = %q, want %q", body.QR, want)
+	}
+}
+
+func TestShareWarningLoopback(t *testing.T) {
+	_, e := newTestServer(t)
+	tests := []struct {
+		host, name string // name is the host as the warning names it; "" for no warning
+	}{
+		{"127.0.0.1:8080", "127.0.0.1"},
+		{"127.4.5.6", "127.4.5.6"},
+		{"[::1]:8080", "::1"},
+		{"[::ffff:127.0.0.1]:8080", "::ffff:127.0.0.1"},
+		{"localhost:8080", "localhost"},
+		{"LOCALHOST", "localhost"},
+		{"lab.localhost:8080", "lab.localhost"},
+		{"0.0.0.0:8080", "0.0.0.0"},
+		{"192.168.1.20:8080", ""},
+		{"128.0.0.1", ""},
+		{"[2001:db8::1]:8080", ""},
+		{"lab.example", ""},
+		{"localhost.example", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			rec := serveHost(t, e, "/?lang=en", tt.host)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200", rec.Code)
+			}
+			doc := parseHTML(t, rec.Body.Bytes())
+			warning := findFirst(doc, byID("share-warning"))
+			describedBy, _ := attr(mustID(t, doc, "share-link"), "aria-describedby")
+			if tt.name == "" {
+				if warning != nil {
+					t.Errorf("warning shown for a network host: %q", textOf(warning))
+				}
+				if describedBy != "" {
+					t.Errorf("share-link aria-describedby = %q, want none", describedBy)
+				}
+				return
+			}
+			if warning == nil {
+				t.Fatalf("no loopback warning in the teacher-link dialog")
+			}
+			text := textOf(warning)
+			for _, want := range []string{"Students cannot open this link.", tt.name + " is this computer's own address", "go run . -addr 0.0.0.0:8080"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("warning lacks %q: %q", want, text)
+				}
+			}
+			if describedBy != "share-warning" {
+				t.Errorf("share-link aria-describedby = %q, want share-warning", describedBy)
+			}
+		})
+	}
+}
+
+func TestShareWarningLanguage(t *testing.T) {
+	_, e := newTestServer(t)
+	doc := parseHTML(t, serveHost(t, e, "/?lang=zh-CN", "127.0.0.1:8080").Body.Bytes())
+	text := textOf(mustID(t, doc, "share-warning"))
+	for _, want := range []string{"学生打不开这个链接。", "127.0.0.1 是本机自己的地址", "go run . -addr 0.0.0.0:8080"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Chinese warning lacks %q: %q", want, text)
+		}
 	}
 }
 
@@ -226,7 +290,7 @@ func TestPresetLinks(t *testing.T) {
 		"2": {"alpha": "0.75", "gamma": "0"},
 		"3": {"alpha": "0.5", "gamma": "0"},
 		"4": {"alpha": "0.25", "gamma": "5"},
-		"5": {"alpha": "0.25", "gamma": "2", "ratio": "100000", "n": "200000", "logy": "1"},
+		"5": {"alpha": "0.25", "gamma": "2", "ratio": "10000", "n": "200000", "thr": "0.1", "logy": "1"},
 	}
 	for key, values := range want {
 		link := mustID(t, doc, "preset-"+key)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"focallab/i18n"
 )
 
 // formatSig writes v with the given significant digits, switching to a×10ⁿ notation
@@ -23,7 +25,12 @@ func formatSig(v float64, digits int) string {
 	mantissa, exp, _ := strings.Cut(s, "e")
 	n, _ := strconv.Atoi(exp)
 	if n >= -3 && n < 6 {
-		return strconv.FormatFloat(v, 'f', max(0, digits-1-n), 64)
+		text := strconv.FormatFloat(v, 'f', max(0, digits-1-n), 64)
+		// Whole numbers of four or more digits get grouping commas, as elsewhere on the page.
+		if whole, err := strconv.Atoi(text); err == nil {
+			return i18n.GroupDigits(whole)
+		}
+		return text
 	}
 	return mantissa + "×10" + superscript(n)
 }

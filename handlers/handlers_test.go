@@ -397,8 +397,12 @@ func TestPageNoticeUsesShownLanguage(t *testing.T) {
 	if len(items) != 1 {
 		t.Fatalf("notices = %q, want one about lang", items)
 	}
-	if want := "using en."; !strings.HasSuffix(items[0], want) {
-		t.Errorf("notice = %q, want it to end with %q, the language shown", items[0], want)
+	// The shown language comes first; the other language follows on its own line.
+	if want := "lang = “fr” is not a valid value; using en."; !strings.HasPrefix(items[0], want) {
+		t.Errorf("notice = %q, want it to start with %q, the language shown", items[0], want)
+	}
+	if want := "已改用 en"; !strings.Contains(items[0], want) {
+		t.Errorf("notice = %q, want its Chinese line to contain %q", items[0], want)
 	}
 }
 
@@ -716,8 +720,8 @@ func TestAPITrainRejects(t *testing.T) {
 	}{
 		{"alpha 7", "alpha=7", "alpha", "give a decimal number from 0 to 1"},
 		{"gamma NaN", "gamma=NaN", "gamma", "give a decimal number from 0 to 5"},
-		{"n off step", "n=1500", "n", "give a decimal number from 1000 to 200000"},
-		{"steps too many", "steps=1000000000", "steps", "give a decimal number from 10 to 5000"},
+		{"n off step", "n=1500", "n", "give a whole number from 1000 to 200000"},
+		{"steps too many", "steps=1000000000", "steps", "give a whole number from 10 to 5000"},
 		{"alpha empty", "alpha=", "alpha", "give a decimal number from 0 to 1"},
 		{"prior maybe", "prior=maybe", "prior", "is invalid; see the README"},
 		{"change list", "ch=oops", "ch", "is invalid; see the README"},
@@ -812,7 +816,7 @@ func TestFormatSig(t *testing.T) {
 		{0.000999999, "0.00100"},
 		{999999.9, "1.00×10⁶"},
 		{0.00012345, "1.23×10⁻⁴"},
-		{123456, "123456"},
+		{123456, "123,456"},
 		{1.5, "1.50"},
 		{-2.5, "-2.50"},
 		{0, "0"},

@@ -77,6 +77,8 @@ func (a *App) buildPage(ctx context.Context, cfg config.Config, notices []config
 		LangSwitchCode: other,
 		CopyHref:       base + "?" + query,
 		Notices:        noticeTexts(notices, loc),
+		NoticesOther:   noticeTexts(notices, otherLanguage(loc)),
+		OtherLang:      otherLanguage(loc).Lang,
 		Alpha:          slider("alpha", alpha, loc),
 		Gamma:          slider("gamma", gamma, loc),
 		Ratio:          ratioSelect(cfg.Ratio, loc),
@@ -154,16 +156,33 @@ func ratioSelect(current int, loc *i18n.Localizer) views.Select {
 	return s
 }
 
+// noticeTexts writes one message per notice in the localizer's language.
 func noticeTexts(notices []config.Notice, loc *i18n.Localizer) []string {
 	texts := make([]string, 0, len(notices))
 	for _, n := range notices {
-		data := map[string]any{"Param": n.Param, "Raw": n.Raw, "Used": n.Used, "Min": n.Rule.Format(n.Rule.Min), "Max": n.Rule.Format(n.Rule.Max)}
-		if n.Used == "" {
-			data["Used"] = loc.T("notice_empty")
+		data := map[string]any{
+			"Param": n.Param, "Raw": n.Raw, "Used": n.Used,
+			"Min": n.Rule.Format(n.Rule.Min), "Max": n.Rule.Format(n.Rule.Max), "Step": n.Rule.Format(n.Rule.Step),
 		}
-		texts = append(texts, loc.T("notice_"+n.Reason, data))
+		id := "notice_" + n.Reason
+		switch {
+		case n.Param == "ch" && n.Reason == "invalid":
+			id = "notice_invalid_changes"
+		case n.Used == "" && (n.Reason == "invalid" || n.Reason == "too_long"):
+			id = "notice_dropped"
+		}
+		texts = append(texts, loc.T(id, data))
 	}
 	return texts
+}
+
+// otherLanguage returns the localizer of the language the page is not in, for the
+// second line of each notice.
+func otherLanguage(loc *i18n.Localizer) *i18n.Localizer {
+	if loc.IsEnglish() {
+		return i18n.New("zh-CN")
+	}
+	return i18n.New("en")
 }
 
 func dataSummary(train, heldOut *sim.Dataset, ratio int, loc *i18n.Localizer) string {

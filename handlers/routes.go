@@ -30,6 +30,7 @@ type App struct {
 	shuttingDown atomic.Bool
 	requests     requestMetrics
 	walk         walkCache // memoised models and sweeps of the walkthrough
+	pages        pageCache // rendered main pages
 }
 
 // NewApp returns an App with a fresh run service and the default limits of live.HubConfig.
@@ -105,7 +106,7 @@ func (a *App) NewServer() *echo.Echo {
 		},
 	}))
 
-	e.GET("/", a.page)
+	e.GET("/", a.page, a.pages.middleware)
 	e.GET("/api/loss", a.apiLoss)
 	e.GET("/api/charts", a.apiCharts)
 	e.GET("/api/train", a.apiTrain)

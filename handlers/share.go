@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -43,6 +45,31 @@ func (a *App) apiShare(c echo.Context) error {
 	req := c.Request()
 	cfg, _ := config.Parse(req.URL.Query())
 	return c.JSON(http.StatusOK, shareResponse{Link: shareLink(req), QR: "/qr.svg?" + cfg.Query()})
+}
+
+// loopbackHost returns the host name of base when it names only the computer that opened
+// it: a loopback address (127.0.0.0/8, ::1), localhost or a name under .localhost
+// (RFC 6761), or the unspecified address 0.0.0.0 or ::, which browsers also send to the
+// local machine. A student's phone cannot open a link to such a host. For every other
+// host, and for a base that does not parse, it returns "".
+func loopbackHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return host
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return ""
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsUnspecified() {
+		return host
+	}
+	return ""
 }
 
 // qrSVG returns the QR code of the teacher link of the parameters as SVG, one square

@@ -353,16 +353,45 @@ func walkTable(id, caption string, head ...string) views.WalkTable {
 	return views.WalkTable{ID: id, Caption: caption, Head: head}
 }
 
-// bucketByLog returns the index of the target whose log10 is nearest to
-// log10(v), for questions whose choices are orders of magnitude.
-func bucketByLog(v float64, targets []float64) int {
-	best, bestDist := 0, math.Inf(1)
-	for i, t := range targets {
-		if d := math.Abs(math.Log10(v) - math.Log10(t)); d < bestDist {
-			best, bestDist = i, d
+// rangeIndex returns how many of the ascending bounds are at or below v,
+// which is the index of the choice whose range [bounds[i-1], bounds[i])
+// contains v. The choices of a question state the same bounds.
+func rangeIndex(v float64, bounds ...float64) int {
+	n := 0
+	for _, b := range bounds {
+		if v >= b {
+			n++
 		}
 	}
-	return best
+	return n
+}
+
+// roundDecimals returns v rounded to the given number of decimals, the value
+// that formatFixed and percent show. Questions grade this shown value, so two
+// models whose recalls both read "0.66" are graded as equal.
+func roundDecimals(v float64, decimals int) float64 {
+	scale := math.Pow10(decimals)
+	return math.Round(v*scale) / scale
+}
+
+// roundSig returns v rounded to digits significant digits, the value that
+// formatSig shows.
+func roundSig(v float64, digits int) float64 {
+	// FormatFloat's output always parses back, NaN and ±Inf included.
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'e', digits-1, 64), 64)
+	return r
+}
+
+// compareShown returns the index of the choice that a comparison of a with b
+// supports: first when a > b, second when a < b, third when they are equal.
+func compareShown(a, b float64, first, second, third int) int {
+	switch {
+	case a > b:
+		return first
+	case a < b:
+		return second
+	}
+	return third
 }
 
 // percent writes a share in [0, 1] as a percentage with the given decimals.

@@ -27,7 +27,7 @@ var anatomyPTs = []float64{0.99, 0.5, 0.1}
 // question builds a prediction question from the message IDs prefix,
 // prefix_c0 … prefix_c<n-1> and prefix_answer.
 func (b *walkBuilder) question(prefix string, choices, correct int, prompt, answer map[string]any) views.WalkQuestion {
-	q := views.WalkQuestion{Prompt: b.loc.T(prefix, prompt), Correct: correct, Answer: b.loc.T(prefix+"_answer", answer)}
+	q := views.WalkQuestion{Prompt: b.loc.T(prefix, prompt), Correct: []int{correct}, Answer: b.loc.T(prefix+"_answer", answer)}
 	for i := range choices {
 		q.Choices = append(q.Choices, b.loc.T(prefix+"_c"+strconv.Itoa(i)))
 	}
@@ -67,11 +67,17 @@ func (b *walkBuilder) sectionHaystack() (views.WalkSection, error) {
 	total := train.Len()
 	actual := float64(train.NumNeg) / float64(max(1, train.NumPos))
 
+	// The held-out easy negatives are described as a subsample only when the
+	// generator drew fewer than it represents.
+	heldEasy := i18n.GroupDigits(heldTrueEasy)
+	if heldDrawnEasy < heldTrueEasy {
+		heldEasy = loc.T("walk_s1_cell_drawn", map[string]any{"Drawn": i18n.GroupDigits(heldDrawnEasy), "True": i18n.GroupDigits(heldTrueEasy)})
+	}
 	table := walkTable("t-s1-data", loc.T("walk_s1_table"), "", loc.T("walk_col_train"), loc.T("walk_col_heldout"))
 	table.Rows = [][]string{
 		{loc.T("walk_s1_row_needles"), i18n.GroupDigits(train.NumPos), i18n.GroupDigits(heldOut.NumPos)},
 		{loc.T("walk_s1_row_hard"), i18n.GroupDigits(hard), i18n.GroupDigits(heldHard)},
-		{loc.T("walk_s1_row_easy"), i18n.GroupDigits(train.NumNeg - hard), loc.T("walk_s1_cell_drawn", map[string]any{"Drawn": i18n.GroupDigits(heldDrawnEasy), "True": i18n.GroupDigits(heldTrueEasy)})},
+		{loc.T("walk_s1_row_easy"), i18n.GroupDigits(train.NumNeg - hard), heldEasy},
 		{loc.T("walk_s1_row_ratio"), "1 : " + ratioText(actual), "1 : " + i18n.GroupDigits(b.cfg.Ratio)},
 	}
 	notes := []string{loc.T("walk_s1_note_ratio", map[string]any{
@@ -84,14 +90,10 @@ func (b *walkBuilder) sectionHaystack() (views.WalkSection, error) {
 		}))
 	}
 
+	// The choices are below 70%, 70% to below 99%, and 99% or more, of the
+	// accuracy as the answer shows it.
 	accuracy := float64(train.NumNeg) / float64(total)
-	correct := 2
-	switch {
-	case accuracy < 0.7:
-		correct = 0
-	case accuracy < 0.99:
-		correct = 1
-	}
+	correct := rangeIndex(roundDecimals(100*accuracy, 2), 70, 99)
 	return views.WalkSection{
 		Lead:   b.paragraphs("walk_s1_lead", 2),
 		Charts: []views.WalkChart{{ID: "c-s1-data", Label: loc.T("walk_chart_data"), Option: charts.DataScatter(charts.SampleHaystack(train), loc)}},
@@ -128,7 +130,8 @@ func (b *walkBuilder) sectionSurprise() (views.WalkSection, error) {
 		Notes: []string{loc.T("walk_s2_note", map[string]any{
 			"PT": decimalText(pt), "CE": formatSig(sim.CrossEntropyPT(pt), 4), "Bits": formatSig(sim.CrossEntropyPT(pt)/math.Ln2, 4),
 		})},
-		Question: b.question("walk_s2_q", 3, bucketByLog(ratio, []float64{10, 200, 2000}), nil, map[string]any{
+		// The choices are below ×50, ×50 to below ×500, and ×500 or more.
+		Question: b.question("walk_s2_q", 3, rangeIndex(roundSig(ratio, 3), 50, 500), nil, map[string]any{
 			"Hard": formatSig(hard, 4), "Easy": formatSig(easy, 4), "Ratio": formatSig(ratio, 3),
 		}),
 	}, nil
@@ -174,11 +177,10 @@ func (b *walkBuilder) sectionTyranny() (views.WalkSection, error) {
 		Min: "0", Max: "7", Step: "0.01", Value: log10N, LogOf: "n_easy"}
 
 	ce, fl := rows[0], rows[2]
+	// The choices are the easy group, the hard group and neither, judged on
+	// the easy group's share as shown, to 0.1%.
 	flShare := sim.Share(fl.easy.Loss, fl.hard.Loss)
-	correct := 1
-	if flShare > 0.5 {
-		correct = 0
-	}
+	correct := compareShown(roundDecimals(100*flShare, 1), 50, 0, 1, 2)
 	return views.WalkSection{
 		Lead: b.paragraphs("walk_s3_lead", 2),
 		Inputs: []views.WalkInput{
@@ -199,7 +201,7 @@ func (b *walkBuilder) sectionTyranny() (views.WalkSection, error) {
 				"CEGrad": percent(sim.Share(ce.easy.Gradient, ce.hard.Gradient), 1), "FLGrad": percent(sim.Share(fl.easy.Gradient, fl.hard.Gradient), 1),
 			}),
 		},
-		Question: b.question("walk_s3_q", 2, correct, nil, map[string]any{
+		Question: b.question("walk_s3_q", 3, correct, nil, map[string]any{
 			"Share": percent(flShare, 1), "Easy": formatSig(fl.easy.Loss, 4), "Hard": formatSig(fl.hard.Loss, 4),
 			"CEShare": percent(sim.Share(ce.easy.Loss, ce.hard.Loss), 1),
 		}),
@@ -228,14 +230,10 @@ func (b *walkBuilder) sectionClassWeight() (views.WalkSection, error) {
 	// The weight of a positive under α-balanced CE, relative to plain CE, at
 	// the article's easy and hard p_t.
 	relative := func(pt float64) float64 { return sim.FocalPT(pt, alpha, 0) / sim.CrossEntropyPT(pt) }
+	// The choices are smaller, the same and larger, judged on the factors as
+	// shown.
 	easyCE, hardCE := relative(0.99), relative(0.1)
-	correct := 1
-	switch {
-	case easyCE < hardCE*(1-1e-12):
-		correct = 0
-	case easyCE > hardCE*(1+1e-12):
-		correct = 2
-	}
+	correct := compareShown(roundSig(easyCE, 3), roundSig(hardCE, 3), 2, 0, 1)
 	return views.WalkSection{
 		Lead:   b.paragraphs("walk_s4_lead", 2),
 		Charts: []views.WalkChart{{ID: "c-s4-weights", Label: loc.T("walk_chart_class_weights"), Option: charts.ClassWeights(alpha, gamma, loc)}},
@@ -263,31 +261,80 @@ func (b *walkBuilder) sectionFocus() (views.WalkSection, error) {
 	marks := []float64{0.9}
 	var notes []string
 	if p1000, ok := sim.SuppressionPT(gamma, 1000); ok {
-		marks = append(marks, p1000)
-		notes = append(notes, loc.T("walk_s5_note", map[string]any{
-			"Gamma": decimalText(gamma), "At09": formatSig(suppression(0.9), 3), "P1000": formatSig(p1000, 3), "Max05": formatSig(suppression(0.5), 3),
-		}))
+		data := map[string]any{
+			"Gamma": decimalText(gamma), "At09": formatSig(suppression(0.9), 3), "Max05": formatSig(suppression(0.5), 3),
+			"P1000": nearOneText(p1000), "Close": decimalText(nearOneLimit),
+		}
+		if 1-p1000 < nearOneLimit {
+			notes = append(notes, loc.T("walk_s5_note_near_one", data))
+		} else {
+			marks = append(marks, p1000)
+			notes = append(notes, loc.T("walk_s5_note", data))
+		}
 	} else {
 		notes = append(notes, loc.T("walk_s5_note_zero"))
 	}
-	notes = append(notes, loc.T("walk_s5_note_article", map[string]any{
-		"Gamma": decimalText(gamma), "F099": formatSig(sim.ModulatingFactor(0.99, gamma), 3),
-		"F05": formatSig(sim.ModulatingFactor(0.5, gamma), 3), "F01": formatSig(sim.ModulatingFactor(0.1, gamma), 3),
-	}))
+	notes = append(notes, b.articleFactorsNote(gamma))
 
+	// The choices are ×1 (not smaller), smaller but below ×30, ×30 to below
+	// ×300, and ×300 or more, judged on the ratio as the answer shows it.
 	ratio := suppression(0.9)
+	shownRatio := roundSig(ratio, 3)
+	correct, answerID := 1+rangeIndex(shownRatio, 30, 300), "walk_s5_q_answer"
+	if shownRatio <= 1 {
+		correct, answerID = 0, "walk_s5_q_answer_none"
+	}
+	answer := map[string]any{"Gamma": decimalText(gamma), "Factor": formatSig(sim.ModulatingFactor(0.9, gamma), 3), "Ratio": formatSig(ratio, 3)}
+	question := b.question("walk_s5_q", 4, correct, map[string]any{"Gamma": decimalText(gamma)}, nil)
+	question.Answer = loc.T(answerID, answer)
 	return views.WalkSection{
 		Lead: b.paragraphs("walk_s5_lead", 2),
 		Charts: []views.WalkChart{
 			{ID: "c-s5-family", Label: loc.T("walk_chart_family"), Option: charts.FocusFamily(gamma, loc)},
 			{ID: "c-s5-suppression", Label: loc.T("walk_chart_suppression"), Option: charts.Suppression(gamma, marks, loc)},
 		},
-		Tables: []views.WalkTable{table},
-		Notes:  notes,
-		Question: b.question("walk_s5_q", 4, bucketByLog(ratio, []float64{1, 10, 100, 1000}), map[string]any{"Gamma": decimalText(gamma)}, map[string]any{
-			"Gamma": decimalText(gamma), "Factor": formatSig(sim.ModulatingFactor(0.9, gamma), 3), "Ratio": formatSig(ratio, 3),
-		}),
+		Tables:   []views.WalkTable{table},
+		Notes:    notes,
+		Question: question,
 	}, nil
+}
+
+// articleGamma is the γ of every example in the article.
+const articleGamma = 2.0
+
+// articleFactorsNote returns the note that sets the article's modulating
+// factors at p_t = 0.99, 0.5 and 0.1, all at γ = 2, beside those at gamma.
+func (b *walkBuilder) articleFactorsNote(gamma float64) string {
+	data := map[string]any{"ArticleGamma": decimalText(articleGamma), "Gamma": decimalText(gamma)}
+	for _, g := range []struct {
+		prefix string
+		gamma  float64
+	}{{"A", articleGamma}, {"F", gamma}} {
+		data[g.prefix+"099"] = formatSig(sim.ModulatingFactor(0.99, g.gamma), 3)
+		data[g.prefix+"05"] = formatSig(sim.ModulatingFactor(0.5, g.gamma), 3)
+		data[g.prefix+"01"] = formatSig(sim.ModulatingFactor(0.1, g.gamma), 3)
+	}
+	if gamma == articleGamma {
+		return b.loc.T("walk_s5_note_article", data)
+	}
+	return b.loc.T("walk_s5_note_article_current", data)
+}
+
+// nearOneLimit is the distance from 1 within which section 5 leaves the p_t
+// of 1,000-fold suppression off the chart, and states instead that no p_t up
+// to 1 − nearOneLimit reaches it.
+const nearOneLimit = 1e-4
+
+// nearOneText writes a p_t close to 1 with enough decimals to show how far it
+// lies below 1: two significant digits of 1 − p_t, so 0.999 stays "0.9990"
+// rather than rounding to "1.00".
+func nearOneText(pt float64) string {
+	gap := 1 - pt
+	if gap >= 0.1 || gap <= 0 {
+		return formatSig(pt, 3)
+	}
+	decimals := int(math.Ceil(-math.Log10(gap))) + 1
+	return strconv.FormatFloat(pt, 'f', decimals, 64)
 }
 
 // sectionGradients is section 6: the product of three factors, and the
@@ -327,13 +374,8 @@ func (b *walkBuilder) sectionGradients() (views.WalkSection, error) {
 	} else {
 		notes = append(notes, loc.T("walk_s6_note_zero"))
 	}
-	correct := 1
-	switch {
-	case g01 > 1+1e-12:
-		correct = 0
-	case g01 < 1-1e-12:
-		correct = 2
-	}
+	// The choices are larger, the same and smaller, judged on g as shown.
+	correct := compareShown(roundSig(g01, 4), 1, 0, 2, 1)
 	return views.WalkSection{
 		Lead: b.paragraphs("walk_s6_lead", 3),
 		Charts: []views.WalkChart{

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"focallab/charts"
 	"focallab/i18n"
 	"focallab/sim"
@@ -63,11 +65,21 @@ func (b *walkBuilder) sectionApplications() (views.WalkSection, error) {
 		choices = append(choices, title)
 	}
 
+	// Every preset with the fewest needles is a correct choice.
+	var correct []int
+	var titles []string
+	for i, pos := range positives {
+		if pos == positives[fewest] {
+			correct = append(correct, i)
+			titles = append(titles, choices[i])
+		}
+	}
+
 	// The revealed result explains when the ratio alone would leave fewer
 	// than sim.MinPositives needles, the floor that the data generator applies.
 	p := walkPresets[fewest]
 	byRatio := float64(p.size) / float64(p.ratio+1)
-	answer := map[string]any{"Title": choices[fewest], "Pos": positives[fewest], "ByRatio": formatSig(byRatio, 3), "Min": sim.MinPositives}
+	answer := map[string]any{"Title": strings.Join(titles, loc.T("walk_list_sep")), "Pos": positives[fewest], "ByRatio": formatSig(byRatio, 3), "Min": sim.MinPositives}
 	answerID := "walk_s12_q_answer"
 	if byRatio < sim.MinPositives {
 		answerID = "walk_s12_q_answer_raised"
@@ -78,7 +90,7 @@ func (b *walkBuilder) sectionApplications() (views.WalkSection, error) {
 		Charts: []views.WalkChart{{ID: "c-s12-presets", Label: loc.T("walk_chart_presets"), Option: charts.Presets(bars, loc)}},
 		Cards:  cards,
 		Question: views.WalkQuestion{
-			Prompt: loc.T("walk_s12_q"), Choices: choices, Correct: fewest, Answer: loc.T(answerID, answer),
+			Prompt: loc.T("walk_s12_q"), Choices: choices, Correct: correct, Answer: loc.T(answerID, answer),
 		},
 	}, nil
 }

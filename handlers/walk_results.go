@@ -134,13 +134,8 @@ func (b *walkBuilder) sectionPerformance() (views.WalkSection, error) {
 		notes = append(notes, loc.T("walk_s8_note_weighted", map[string]any{"Weight": formatSig(float64(trueEasy)/float64(drawnEasy), 4)}))
 	}
 
-	correct := 2
-	switch d := recall[1][0] - recall[0][0]; {
-	case d < -1e-9:
-		correct = 0
-	case d > 1e-9:
-		correct = 1
-	}
+	// The choices are CE, FL and the same, judged on the recalls as shown.
+	correct := compareShown(roundDecimals(recall[0][0], 2), roundDecimals(recall[1][0], 2), 0, 1, 2)
 	thrInput := walkInput("thr", "range", thr, loc)
 	return views.WalkSection{
 		Lead:   b.paragraphs("walk_s8_lead", 2),
@@ -209,13 +204,9 @@ func (b *walkBuilder) sectionCost() (views.WalkSection, error) {
 	}
 
 	medNeg, medPos := median(negW), median(posW)
-	correct := 2
-	switch {
-	case neg1AtTwo < 0.1:
-		correct = 0
-	case neg1AtTwo < 0.5:
-		correct = 1
-	}
+	// The choices are below 10%, 10% to below 50%, and 50% or more, of the
+	// share as the answer shows it.
+	correct := rangeIndex(roundDecimals(100*neg1AtTwo, 1), 10, 50)
 	return views.WalkSection{
 		Lead: b.paragraphs("walk_s9_lead", 2),
 		Charts: []views.WalkChart{
@@ -348,13 +339,13 @@ func (b *walkBuilder) sectionProbabilities() (views.WalkSection, error) {
 	}
 	notes = append(notes, loc.T("walk_s10_note_bins", map[string]any{"Bins": reliabilityBins}))
 
+	// The choices are above 0.9, exactly 0.9, from 0.5 to below 0.9, and
+	// below 0.5, judged on q*(0.9) as the answer shows it. α = 0 puts it at 0
+	// and α = 1 at 1, whatever γ is.
 	q09 := sim.OptimalScore(0.9, alpha, gamma)
-	correct := 1
-	switch {
-	case q09 > 0.9+1e-9:
-		correct = 0
-	case q09 < 0.9-1e-9:
-		correct = 2
+	correct := 0
+	if shownQ := roundSig(q09, 4); shownQ <= 0.9 {
+		correct = 3 - rangeIndex(shownQ, 0.5, 0.9)
 	}
 	inv := walkInput("inv", "checkbox", 0, loc)
 	inv.Checked = b.cfg.Inverse
@@ -370,7 +361,7 @@ func (b *walkBuilder) sectionProbabilities() (views.WalkSection, error) {
 		},
 		Tables: []views.WalkTable{table, optimal},
 		Notes:  notes,
-		Question: b.question("walk_s10_q", 3, correct, map[string]any{"Alpha": decimalText(alpha), "Gamma": decimalText(gamma)}, map[string]any{
+		Question: b.question("walk_s10_q", 4, correct, map[string]any{"Alpha": decimalText(alpha), "Gamma": decimalText(gamma)}, map[string]any{
 			"Alpha": decimalText(alpha), "Gamma": decimalText(gamma), "Q": formatSig(q09, 4),
 		}),
 	}, nil
@@ -431,15 +422,11 @@ func (b *walkBuilder) sectionPrior() (views.WalkSection, error) {
 		curves = append(curves, charts.EarlyCurves{Name: name, Color: color, Dashed: !r.prior, Points: results[i]})
 	}
 
+	// The choices are below 70%, 70% to below 99%, and 99% or more, of the
+	// share as the answer shows it.
 	ceZeroNeg := 1 - results[1][0].PositiveShare
 	cePriorNeg := 1 - results[0][0].PositiveShare
-	correct := 2
-	switch {
-	case ceZeroNeg < 0.7:
-		correct = 0
-	case ceZeroNeg < 0.99:
-		correct = 1
-	}
+	correct := rangeIndex(roundDecimals(100*ceZeroNeg, 2), 70, 99)
 	return views.WalkSection{
 		Lead:   b.paragraphs("walk_s11_lead", 2),
 		Charts: []views.WalkChart{{ID: "c-s11-prior", Label: loc.T("walk_chart_prior"), Option: charts.PriorStart(curves, last, loc), Tall: true}},

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"focallab/charts"
@@ -104,7 +105,7 @@ func (b *walkBuilder) sectionTuning() (views.WalkSection, error) {
 	if b.trainTo() > walkSweepMaxSteps {
 		s.Notes = append(s.Notes, loc.T("walk_s7_note_capped", map[string]any{"Steps": i18n.GroupDigits(walkSweepMaxSteps), "Run": i18n.GroupDigits(b.trainTo())}))
 	}
-	s.Question = views.WalkQuestion{Prompt: loc.T("walk_s7_q", map[string]any{"Alpha": decimalText(b.cfg.Alpha), "FPR": fprText}), Correct: -1, Answer: loc.T("walk_pending")}
+	s.Question = views.WalkQuestion{Prompt: loc.T("walk_s7_q", map[string]any{"Alpha": decimalText(b.cfg.Alpha), "FPR": fprText}), Correct: []int{}, Answer: loc.T("walk_pending")}
 	for _, g := range sim.SweepGammas {
 		s.Question.Choices = append(s.Question.Choices, "γ = "+decimalText(g))
 	}
@@ -121,22 +122,21 @@ func (b *walkBuilder) sectionTuning() (views.WalkSection, error) {
 	// The γ line at the link's α.
 	table := walkTable("t-s7-line", loc.T("walk_s7_table", map[string]any{"Alpha": decimalText(b.cfg.Alpha)}), "γ",
 		loc.T("walk_col_recall_at", map[string]any{"FPR": fprText}), loc.T("walk_col_negative_loss"), "AP")
-	best := 0
-	for i, c := range line {
-		table.Rows = append(table.Rows, []string{decimalText(c.Gamma), formatFixed(c.Recall, true, 2), formatSig(c.NegativeLoss, 3), formatFixed(c.AP, c.APOK, 3)})
-		if betterCell(c, line[best]) {
-			best = i
-		}
-	}
-	var tied []string
 	for _, c := range line {
-		if c.Recall == line[best].Recall && c.Gamma != line[best].Gamma {
-			tied = append(tied, decimalText(c.Gamma))
-		}
+		table.Rows = append(table.Rows, []string{decimalText(c.Gamma), formatFixed(c.Recall, true, 2), formatSig(c.NegativeLoss, 3), formatFixed(c.AP, c.APOK, 3)})
 	}
+	// The question names no tie-break, so every γ whose recall as the table
+	// shows it equals the highest is a correct choice.
+	best := bestRecalls(line)
+	bestGammas := make([]string, len(best))
+	for i, g := range best {
+		bestGammas[i] = decimalText(line[g].Gamma)
+	}
+	bestText := strings.Join(bestGammas, loc.T("walk_list_sep"))
+	top := line[best[0]]
 	first, last := line[0], line[len(line)-1]
 	s.Notes = append(s.Notes, loc.T("walk_s7_note_line", map[string]any{
-		"Alpha": decimalText(b.cfg.Alpha), "FPR": fprText, "BestGamma": decimalText(line[best].Gamma), "BestRecall": formatFixed(line[best].Recall, true, 2),
+		"Alpha": decimalText(b.cfg.Alpha), "FPR": fprText, "BestGamma": bestText, "BestRecall": formatFixed(top.Recall, true, 2),
 		"LastGamma": decimalText(last.Gamma), "LastRecall": formatFixed(last.Recall, true, 2),
 	}))
 	majority := map[string]any{
@@ -180,10 +180,9 @@ func (b *walkBuilder) sectionTuning() (views.WalkSection, error) {
 	s.Tables = []views.WalkTable{table}
 	s.Question.Correct = best
 	answer := map[string]any{
-		"Alpha": decimalText(b.cfg.Alpha), "FPR": fprText, "Gamma": decimalText(line[best].Gamma), "Recall": formatFixed(line[best].Recall, true, 2),
-		"Tied": strings.Join(tied, ", "), "AP": formatFixed(line[best].AP, line[best].APOK, 3),
+		"Alpha": decimalText(b.cfg.Alpha), "FPR": fprText, "Gamma": bestText, "Recall": formatFixed(top.Recall, true, 2),
 	}
-	if len(tied) > 0 {
+	if len(best) > 1 {
 		s.Question.Answer = loc.T("walk_s7_q_answer_tie", answer)
 	} else {
 		s.Question.Answer = loc.T("walk_s7_q_answer", answer)
@@ -191,8 +190,25 @@ func (b *walkBuilder) sectionTuning() (views.WalkSection, error) {
 	return s, nil
 }
 
+// bestRecalls returns the indices of the cells whose recall, rounded to the
+// two decimals that section 7 shows, is the highest.
+func bestRecalls(cells []sim.SweepCell) []int {
+	top := math.Inf(-1)
+	for _, c := range cells {
+		top = max(top, roundDecimals(c.Recall, 2))
+	}
+	var best []int
+	for i, c := range cells {
+		if roundDecimals(c.Recall, 2) == top {
+			best = append(best, i)
+		}
+	}
+	return best
+}
+
 // betterCell reports whether sweep cell a beats b: higher recall, and on a
-// tie in recall higher AP, the measure of Lin et al. 2017, Table 1.
+// tie in recall higher AP, the measure of Lin et al. 2017, Table 1. It picks
+// the best α per γ of the heatmap's path, where one α must be drawn.
 func betterCell(a, b sim.SweepCell) bool {
 	if a.Recall != b.Recall {
 		return a.Recall > b.Recall

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -219,8 +220,9 @@ func TestWalkCalculatorDefaultsReproduceArticle(t *testing.T) {
 	if ce[0] != "CE" || ce[1] != wantEasy || ce[2] != wantHard {
 		t.Errorf("CE row = %v, want CE, %s, %s", ce, wantEasy, wantHard)
 	}
-	// The article rounds these to about 1000 and 2.3.
-	if ce[1] != "1000" || !strings.HasPrefix(ce[2], "2.30") {
+	// The article rounds these to about 1000 and 2.3; the table may group
+	// the digits of 1,000.
+	if strings.ReplaceAll(ce[1], ",", "") != "1000" || !strings.HasPrefix(ce[2], "2.30") {
 		t.Errorf("CE totals %s and %s are not the article's ≈1000 and ≈2.3", ce[1], ce[2])
 	}
 }
@@ -253,8 +255,13 @@ func TestWalkAPIParts(t *testing.T) {
 	if sweep.Pending || len(sweep.Charts) != 2 {
 		t.Errorf("section 7: pending %v with %d charts, want complete with 2", sweep.Pending, len(sweep.Charts))
 	}
-	if sweep.Question.Correct < 0 || sweep.Question.Correct >= len(sim.SweepGammas) {
-		t.Errorf("section 7 question has correct choice %d", sweep.Question.Correct)
+	if len(sweep.Question.Correct) == 0 {
+		t.Error("computed section 7 question has no correct choice")
+	}
+	for _, c := range sweep.Question.Correct {
+		if c < 0 || c >= len(sim.SweepGammas) {
+			t.Errorf("section 7 question has correct choice %d", c)
+		}
 	}
 	// Once computed, the page shows the sweep without waiting.
 	doc := parseHTML(t, serve(t, e, "/learn?"+walkSmall).Body.Bytes())
@@ -381,8 +388,13 @@ func TestWalkQuestionsHaveComputedAnswers(t *testing.T) {
 			if q.Prompt == "" || q.Answer == "" || len(q.Choices) < 2 {
 				t.Errorf("%s section %d: question %+v is incomplete", lang, s.Num, q)
 			}
-			if q.Correct < 0 || q.Correct >= len(q.Choices) {
-				t.Errorf("%s section %d: correct choice %d of %d", lang, s.Num, q.Correct, len(q.Choices))
+			if len(q.Correct) == 0 {
+				t.Errorf("%s section %d: no correct choice", lang, s.Num)
+			}
+			for _, c := range q.Correct {
+				if c < 0 || c >= len(q.Choices) {
+					t.Errorf("%s section %d: correct choice %d of %d", lang, s.Num, c, len(q.Choices))
+				}
 			}
 		}
 	}
@@ -486,5 +498,290 @@ func TestWalkMemoBoundedAndCancellable(t *testing.T) {
 	defer close(block)
 	if _, err := walkMemo(cancelled, &cache, "slow", false, func() int { <-block; return 1 }); err == nil {
 		t.Error("walkMemo with a cancelled context: err = nil, want the context's error")
+	}
+}
+
+// shownNumbers returns the numbers in a text as the page writes them: with
+// grouping commas, a trailing % left off, or as a mantissa ×10 and a
+// superscript exponent.
+func shownNumbers(t *testing.T, text string) []float64 {
+	t.Helper()
+	re := regexp.MustCompile(`-?[0-9][0-9,]*(?:\.[0-9]+)?(?:×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?`)
+	var out []float64
+	for _, m := range re.FindAllString(text, -1) {
+		mantissa, exp, scientific := strings.Cut(m, "×10")
+		v, err := strconv.ParseFloat(strings.ReplaceAll(mantissa, ",", ""), 64)
+		if err != nil {
+			t.Fatalf("number %q in %q: %v", m, text, err)
+		}
+		if scientific {
+			n, sign := 0, 1
+			for _, r := range exp {
+				if r == '⁻' {
+					sign = -1
+					continue
+				}
+				n = 10*n + strings.IndexRune("⁰¹²³⁴⁵⁶⁷⁸⁹", r)/len("⁰")
+			}
+			v *= math.Pow10(sign * n)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// numberAfter returns the first number in text after the first occurrence of
+// marker.
+func numberAfter(t *testing.T, text, marker string) float64 {
+	t.Helper()
+	_, rest, ok := strings.Cut(text, marker)
+	if !ok {
+		t.Fatalf("%q not found in %q", marker, text)
+	}
+	nums := shownNumbers(t, rest)
+	if len(nums) == 0 {
+		t.Fatalf("no number after %q in %q", marker, text)
+	}
+	return nums[0]
+}
+
+// choiceByBounds returns the index of the choice whose stated range
+// [bounds[i-1], bounds[i]) contains v.
+func choiceByBounds(v float64, bounds ...float64) int {
+	for i, b := range bounds {
+		if v < b {
+			return i
+		}
+	}
+	return len(bounds)
+}
+
+// choiceByComparison returns the choice for a > b, a < b or a = b.
+func choiceByComparison(a, b float64, greater, less, equal int) int {
+	switch {
+	case a > b:
+		return greater
+	case a < b:
+		return less
+	}
+	return equal
+}
+
+// expectedCorrect returns the choices that a reader who applies each choice's
+// stated range to the numbers the section shows would mark correct. The
+// ranges are those of the English choices.
+func expectedCorrect(t *testing.T, s views.WalkSection) []int {
+	t.Helper()
+	answer := s.Question.Answer
+	switch s.Num {
+	case 1: // below 70%, 70% to just under 99%, 99% or more
+		return []int{choiceByBounds(shownNumbers(t, answer)[0], 70, 99)}
+	case 2: // less than 50, 50 to just under 500, 500 times or more
+		return []int{choiceByBounds(numberAfter(t, answer, "costs"), 50, 500)}
+	case 3: // the easy group, the hard group, neither
+		return []int{choiceByComparison(numberAfter(t, answer, "carries"), 50, 0, 1, 2)}
+	case 4: // smaller, the same, larger
+		nums := shownNumbers(t, answer[strings.Index(answer, "multiplied by"):])
+		return []int{choiceByComparison(nums[0], nums[1], 2, 0, 1)}
+	case 5: // ×1, below ×30, ×30 to just under ×300, ×300 or more
+		if strings.Contains(answer, "does not shrink") {
+			if f := numberAfter(t, answer, "= "); f != 1 {
+				t.Errorf("section 5 says the loss does not shrink, with factor %g", f)
+			}
+			return []int{0}
+		}
+		ratio := numberAfter(t, answer, "the loss is")
+		if ratio <= 1 {
+			t.Errorf("section 5 says the loss is %g times smaller", ratio)
+		}
+		return []int{1 + choiceByBounds(ratio, 30, 300)}
+	case 6: // larger, the same, smaller
+		return []int{choiceByComparison(numberAfter(t, answer, ") = "), 1, 0, 2, 1)}
+	case 7: // every γ whose recall, as the table shows it, is the highest
+		table := tableByID(t, s, "t-s7-line")
+		top := math.Inf(-1)
+		recalls := make([]float64, len(table.Rows))
+		for i, row := range table.Rows {
+			recalls[i] = shownNumbers(t, row[1])[0]
+			top = max(top, recalls[i])
+		}
+		var best []int
+		for i, r := range recalls {
+			if r == top {
+				best = append(best, i)
+			}
+		}
+		return best
+	case 8: // CE, FL, the same
+		return []int{choiceByComparison(numberAfter(t, answer, ": CE"), numberAfter(t, answer, ", FL"), 0, 1, 2)}
+	case 9: // under 10%, 10% to just under 50%, 50% or more
+		return []int{choiceByBounds(numberAfter(t, answer, "carry"), 10, 50)}
+	case 10: // above 0.9, exactly 0.9, 0.5 to below 0.9, below 0.5
+		q := numberAfter(t, answer, "q*(0.9) =")
+		if q > 0.9 {
+			return []int{0}
+		}
+		return []int{3 - choiceByBounds(q, 0.5, 0.9)}
+	case 11: // below 70%, 70% to just under 99%, 99% or more
+		return []int{choiceByBounds(shownNumbers(t, answer)[0], 70, 99)}
+	}
+	return nil
+}
+
+func TestWalkQuestionsAtEdgeParameters(t *testing.T) {
+	_, e := newTestServer(t)
+	tests := []struct{ name, query string }{
+		{"defaults", ""},
+		{"alpha 0", "alpha=0"},
+		{"alpha 1", "alpha=1"},
+		{"gamma 0", "gamma=0"},
+		{"gamma 0.5", "gamma=0.5"},
+		{"gamma 5", "gamma=5"},
+		// At α = 0.1 and γ = 0, q*(0.9) is exactly 0.5, the edge of a range.
+		{"alpha 0.1 gamma 0", "alpha=0.1&gamma=0"},
+		{"alpha 0 gamma 0", "alpha=0&gamma=0"},
+		{"alpha 1 gamma 5", "alpha=1&gamma=5"},
+		{"seed 3", "seed=3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := walkAPI(t, e, "lang=en&"+walkSmall+"&"+tt.query)
+			for _, s := range resp.Sections {
+				got := slices.Clone(s.Question.Correct)
+				slices.Sort(got)
+				if s.Num == walkSectionCount {
+					// The presets' needle counts do not depend on the link's
+					// α and γ, so only the answer is checked against them.
+					for _, c := range got {
+						if !strings.Contains(s.Question.Answer, s.Question.Choices[c]) {
+							t.Errorf("section 12: answer %q does not name correct choice %q", s.Question.Answer, s.Question.Choices[c])
+						}
+					}
+					continue
+				}
+				if want := expectedCorrect(t, s); !slices.Equal(got, want) {
+					t.Errorf("section %d: correct choices %v, want %v\nanswer: %s\nchoices: %q", s.Num, got, want, s.Question.Answer, s.Question.Choices)
+				}
+			}
+		})
+	}
+}
+
+func TestWalkBestRecallsAcceptsTies(t *testing.T) {
+	cell := func(gamma, recall, ap float64) sim.SweepCell {
+		return sim.SweepCell{Gamma: gamma, Recall: recall, AP: ap, APOK: true}
+	}
+	tests := []struct {
+		name  string
+		cells []sim.SweepCell
+		want  []int
+	}{
+		{"one best", []sim.SweepCell{cell(0, 0.5, 0.3), cell(2, 0.7, 0.2), cell(5, 0.6, 0.4)}, []int{1}},
+		// A higher AP does not break a tie that the question does not ask about.
+		{"tie with different AP", []sim.SweepCell{cell(0, 0.5, 0.3), cell(3, 0.66, 0.5), cell(5, 0.66, 0.2)}, []int{1, 2}},
+		// 0.6612 and 0.6649 both read 0.66 in the table.
+		{"tie as shown", []sim.SweepCell{cell(3, 0.6612, 0.5), cell(5, 0.6649, 0.2)}, []int{0, 1}},
+		{"not a tie as shown", []sim.SweepCell{cell(3, 0.6649, 0.5), cell(5, 0.6651, 0.2)}, []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := bestRecalls(tt.cells); !slices.Equal(got, tt.want) {
+				t.Errorf("bestRecalls = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWalkSweepTieAnswer(t *testing.T) {
+	_, e := newTestServer(t)
+	// Find a link of the fast run whose γ line ties, then check that the
+	// question accepts every tied γ and the answer names them.
+	for seed := 1; seed <= 20; seed++ {
+		s := sectionByNum(t, walkAPI(t, e, "part=7&lang=en&"+walkSmall+"&seed="+strconv.Itoa(seed)).Sections, 7)
+		if len(s.Question.Correct) < 2 {
+			continue
+		}
+		for _, c := range s.Question.Correct {
+			gamma := strings.TrimPrefix(s.Question.Choices[c], "γ = ")
+			if !strings.Contains(s.Question.Answer, gamma) {
+				t.Errorf("seed %d: tie answer %q does not name γ = %s", seed, s.Question.Answer, gamma)
+			}
+		}
+		if !strings.Contains(s.Question.Answer, "tie") || strings.Contains(s.Question.Answer, "AP") {
+			t.Errorf("seed %d: answer %q, want a tie with no AP tie-break", seed, s.Question.Answer)
+		}
+		return
+	}
+	t.Skip("no seed from 1 to 20 ties on the fast run; TestWalkBestRecallsAcceptsTies covers the rule")
+}
+
+func TestWalkSubsampleOnlyWhenDrawn(t *testing.T) {
+	_, e := newTestServer(t)
+	tests := []struct {
+		query      string
+		subsampled bool
+	}{
+		{"ratio=1000", false},
+		{"ratio=100000", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			s := sectionByNum(t, walkAPI(t, e, "part=1&lang=en&n=2000&steps=100&"+tt.query).Sections, 1)
+			cell := tableByID(t, s, "t-s1-data").Rows[2][2]
+			notes := strings.Join(s.Notes, " ")
+			if got := strings.Contains(cell, "drawn"); got != tt.subsampled {
+				t.Errorf("held-out easy negatives cell %q: mentions drawing %v, want %v", cell, got, tt.subsampled)
+			}
+			if got := strings.Contains(notes, "draws"); got != tt.subsampled {
+				t.Errorf("notes %q: mention drawing %v, want %v", notes, got, tt.subsampled)
+			}
+		})
+	}
+}
+
+func TestWalkFocusTextsAtOtherGamma(t *testing.T) {
+	_, e := newTestServer(t)
+	tests := []struct {
+		gamma string
+		want  []string // in the notes and the answer
+		avoid []string
+	}{
+		{"2", []string{"use γ = 2, the current value", "1.00×10⁻⁴ at p_t = 0.99", "From p_t = 0.968 on", "100 times smaller"}, []string{"At the current γ"}},
+		{"0", []string{"use γ = 2", "At the current γ = 0 the same three factors are 1.00, 1.00 and 1.00", "does not shrink"}, []string{"1.00 times", "1 times smaller"}},
+		{"0.5", []string{"use γ = 2", "1.00×10⁻⁴ at p_t = 0.99, 0.250 at 0.5 and 0.810 at 0.1", "At the current γ = 0.5", "up to 1 − 0.0001", "p_t = 0.9999990", "3.16 times smaller"}, []string{"p_t = 1.00", "From p_t"}},
+		{"1", []string{"From p_t = 0.9990 on", "10.0 times smaller"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run("gamma "+tt.gamma, func(t *testing.T) {
+			s := sectionByNum(t, walkAPI(t, e, "part=5&lang=en&gamma="+tt.gamma).Sections, 5)
+			text := strings.Join(s.Notes, " ") + " " + s.Question.Answer
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("section 5 text lacks %q:\n%s", w, text)
+				}
+			}
+			for _, a := range tt.avoid {
+				if strings.Contains(text, a) {
+					t.Errorf("section 5 text contains %q:\n%s", a, text)
+				}
+			}
+		})
+	}
+}
+
+func TestWalkNearOneText(t *testing.T) {
+	tests := []struct {
+		pt   float64
+		want string
+	}{
+		{0.5, "0.500"},
+		{1 - math.Pow(10, -1.5), "0.968"},
+		{0.999, "0.9990"},
+		{1 - 1e-6, "0.9999990"},
+	}
+	for _, tt := range tests {
+		if got := nearOneText(tt.pt); got != tt.want {
+			t.Errorf("nearOneText(%.17g) = %q, want %q", tt.pt, got, tt.want)
+		}
 	}
 }

@@ -45,7 +45,9 @@ var (
 	// exp2Hi[j] + exp2Lo[j] is 2^(j/256) to about 106 bits.
 	exp2Hi, exp2Lo = exp2Table()
 	// log1pTable[j] is log(1 + j/256) and log1pInv[j] is 1/(1 + j/256),
-	// each rounded to float64, for j = 0..256.
+	// each rounded to float64, for j = 0..256. The entries past 256 are
+	// never used for e in [0, 1]; they let any 9-bit index in without a
+	// bounds check.
 	log1pTable, log1pInv = log1pTables()
 )
 
@@ -79,8 +81,8 @@ func exp2Table() (hi, lo [expTableSize]float64) {
 	return hi, lo
 }
 
-func log1pTables() (logs, invs [log1pTableSize + 1]float64) {
-	for j := range logs {
+func log1pTables() (logs, invs [2 * log1pTableSize]float64) {
+	for j := range log1pTableSize + 1 {
 		c := float64(j) / log1pTableSize
 		logs[j] = math.Log1p(c)
 		invs[j] = 1 / (1 + c)
@@ -100,21 +102,34 @@ func expNeg(a float64) float64 {
 	return expNegTable(a)
 }
 
-// expNegTable is expNeg for 0 <= a <= 708. Other arguments give a
-// meaningless result, but never a panic.
+// expNegTable is expNeg for 0 <= a <= 708, through expNegAbsBlock.
 func expNegTable(a float64) float64 {
-	x := -a
-	shifted := x*invLn2Parts + roundMagic
-	kf := shifted - roundMagic // round(x*256/ln 2)
-	k := int64(math.Float64bits(shifted)) - int64(math.Float64bits(roundMagic))
-	r := (x - kf*ln2PartHi) - kf*ln2PartLo
-	r2 := r * r
-	expm1 := r + r2*((1.0/2+r*(1.0/6))+r2*(1.0/24))
+	in := [1]float64{a}
+	var out [1]float64
+	expNegAbsBlock(out[:], in[:])
+	return out[0]
+}
 
-	j := k & (expTableSize - 1)
-	hi := exp2Hi[j]
-	scale := math.Float64frombits(uint64(k>>expTableBits+1023) << 52) // 2^floor(k/256), a normal number here
-	return (hi + (hi*expm1 + exp2Lo[j])) * scale
+// expNegAbsBlock sets dst[i] to e^-|src[i]| for each value of src, by the
+// method of expNeg. |src[i]| above 708, infinities and NaN give a meaningless
+// result, but never a panic. One loop over a block costs less than a call per
+// value, and the processor overlaps its iterations.
+func expNegAbsBlock(dst, src []float64) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		x := -math.Abs(v)
+		shifted := x*invLn2Parts + roundMagic
+		kf := shifted - roundMagic // round(x*256/ln 2)
+		k := int64(math.Float64bits(shifted)) - int64(math.Float64bits(roundMagic))
+		r := (x - kf*ln2PartHi) - kf*ln2PartLo
+		r2 := r * r
+		expm1 := r + r2*((1.0/2+r*(1.0/6))+r2*(1.0/24))
+
+		j := k & (expTableSize - 1)
+		hi := exp2Hi[j]
+		scale := math.Float64frombits(uint64(k>>expTableBits+1023) << 52) // 2^floor(k/256), a normal number here
+		dst[i] = (hi + (hi*expm1 + exp2Lo[j])) * scale
+	}
 }
 
 // log1pUnit returns log(1 + e) for 0 <= e <= 1.
@@ -124,16 +139,29 @@ func expNegTable(a float64) float64 {
 // degree-6 Taylor polynomial of log1p leaves a relative error below
 // (1/512)^6/7 < 1e-17.
 func log1pUnit(e float64) float64 {
-	shifted := e*log1pTableSize + roundMagic
-	j := math.Float64bits(shifted) & (2*log1pTableSize - 1) // round(256e), at most 256
-	d := e - (shifted-roundMagic)*(1.0/log1pTableSize)
-	r := d * log1pInv[j]
-	r2 := r * r
-	r4 := r2 * r2
-	// r - r²/2 + r³/3 - r⁴/4 + r⁵/5 - r⁶/6 in pairs, so the three pairs and
-	// the powers of r are computed side by side.
-	p01 := r * (1 - r*(1.0/2))
-	p23 := r * (1.0/3 - r*(1.0/4))
-	p45 := r * (1.0/5 - r*(1.0/6))
-	return log1pTable[j] + (p01 + r2*p23 + r4*p45)
+	in := [1]float64{e}
+	var out [1]float64
+	log1pUnitBlock(out[:], in[:])
+	return out[0]
+}
+
+// log1pUnitBlock sets dst[i] to log(1 + src[i]) for each value of src, by the
+// method of log1pUnit. Values outside [0, 1], NaN included, give a
+// meaningless result, but never a panic.
+func log1pUnitBlock(dst, src []float64) {
+	dst = dst[:len(src)]
+	for i, e := range src {
+		shifted := e*log1pTableSize + roundMagic
+		j := math.Float64bits(shifted) & (2*log1pTableSize - 1) // round(256e) for e in [0, 1]
+		d := e - (shifted-roundMagic)*(1.0/log1pTableSize)
+		r := d * log1pInv[j]
+		r2 := r * r
+		r4 := r2 * r2
+		// r - r²/2 + r³/3 - r⁴/4 + r⁵/5 - r⁶/6 in pairs, so the three pairs and
+		// the powers of r are computed side by side.
+		p01 := r * (1 - r*(1.0/2))
+		p23 := r * (1.0/3 - r*(1.0/4))
+		p45 := r * (1.0/5 - r*(1.0/6))
+		dst[i] = log1pTable[j] + (p01 + r2*p23 + r4*p45)
+	}
 }

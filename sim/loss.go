@@ -353,29 +353,29 @@ func gradSlice(grad []float64, lo, hi int) []float64 {
 	return grad[lo:hi]
 }
 
-// termsBlock is the number of logits whose exponentials focalChunk computes
-// in one pass, before a second pass finishes their terms.
-const termsBlock = 64
+// termsBlock is the number of logits that focalChunk takes through each of
+// its passes at a time.
+const termsBlock = 128
 
 // focalChunk sums the focal loss over one chunk in index order.
 //
 // The terms of one logit form a long chain of dependent operations (exp, then
 // log1p, the division and the loss), and the processor overlaps the chains of
-// only a few logits. So focalChunk computes e^-|z| for a block of termsBlock
-// logits first, in short independent iterations that overlap well, and then
-// finishes the block. The arithmetic is that of stableTerms and focalTerms,
-// so each loss and derivative equals FocalLoss's bit for bit unless
-// modulatingViaExp(gamma) holds.
+// only a few logits. So focalChunk works in blocks of termsBlock logits and
+// three passes: e^-|z| for the whole block, then log(1 + e^-|z|), then the
+// rest. The iterations of the first two passes are short and independent,
+// so they overlap well. The arithmetic is that of stableTerms and
+// focalTerms, so each loss and derivative equals FocalLoss's bit for bit
+// unless modulatingViaExp(gamma) is true.
 func focalChunk(z []float64, y []uint8, alpha, gamma float64, grad []float64) (sum float64, numPos int) {
 	alphaPos := classWeight(alpha, true)
 	alphaNeg := classWeight(alpha, false)
 	viaExp := modulatingViaExp(gamma)
-	var exps [termsBlock]float64
+	var exps, logs [termsBlock]float64
 	for lo := 0; lo < len(z); lo += termsBlock {
 		block := z[lo:min(lo+termsBlock, len(z))]
-		for i, zi := range block {
-			exps[i] = expNegTable(math.Abs(zi)) // e^-|x_t|, since |x_t| = |z|
-		}
+		expNegAbsBlock(exps[:], block) // e^-|x_t|, since |x_t| = |z|
+		log1pUnitBlock(logs[:], exps[:len(block)])
 
 		for i, zi := range block {
 			positive := y[lo+i] != 0
@@ -386,8 +386,7 @@ func focalChunk(z []float64, y []uint8, alpha, gamma float64, grad []float64) (s
 			}
 			var t logTerms
 			if math.Abs(zi) <= expNegFastMax {
-				e := exps[i]
-				t = termsFromLog(sign*zi, e, log1pUnit(e))
+				t = termsFromLog(sign*zi, exps[i], logs[i])
 			} else {
 				t = saturatedTerms(sign * zi)
 			}

@@ -131,7 +131,14 @@
       if (input.checked) { params.set(input.name, '1'); } else { params.delete(input.name); }
     } else {
       current[input.name] = input.value;
-      if (step === 0) { params.set(input.name, input.value); }
+      if (step === 0) {
+        params.set(input.name, input.value);
+        // Before the run starts, the FL row names the values it will train with.
+        var metrics = byId('metrics'); // absent on embed pages
+        if (metrics) {
+          metrics.tBodies[0].rows[1].cells[0].textContent = format(text.model_fl, { alpha: current.alpha, gamma: current.gamma });
+        }
+      }
       byId('out-' + input.name).textContent = input.value;
       input.setAttribute('aria-valuetext', format(text['valuetext_' + input.name], { value: input.value }));
     }
@@ -246,7 +253,9 @@
     if (input.type === 'checkbox') {
       params.set(input.name, input.checked ? '1' : '0');
     } else {
-      if (!input.validity.valid || input.value === '') { return; }
+      // An off-step or out-of-range number still reloads: the server snaps it to the
+      // nearest valid value and says so in a notice.
+      if (input.value === '') { return; }
       params.set(input.name, input.value);
     }
     step = 0;
@@ -260,11 +269,28 @@
     var link = window.location.href;
     var status = byId('copy-status');
     var done = function () { status.textContent = text.copied; };
-    var fail = function () { status.textContent = text.copy_failed; };
+    var fallback = function () {
+      // Plain http on a network address is no secure context, so there is no clipboard
+      // API; the copy command copies the link from a field made for the purpose.
+      var field = document.createElement('textarea');
+      var focused = document.activeElement;
+      field.value = link;
+      field.readOnly = true;
+      field.setAttribute('aria-hidden', 'true');
+      field.style.position = 'fixed';
+      field.style.top = '-100px';
+      document.body.appendChild(field);
+      field.select();
+      var copied = false;
+      try { copied = document.execCommand('copy'); } catch (e) { copied = false; }
+      field.remove();
+      if (focused && focused.focus) { focused.focus(); }
+      status.textContent = copied ? text.copied : text.copy_failed;
+    };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(link).then(done, fail);
+      navigator.clipboard.writeText(link).then(done, fallback);
     } else {
-      fail();
+      fallback();
     }
   }
 

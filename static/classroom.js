@@ -73,7 +73,14 @@
         };
       }),
       gridTop: asArray(option.grid).map(function (g) { return g.top; }),
-      legendTop: (asArray(option.legend)[0] || {}).top
+      grid: asArray(option.grid).slice(0, 1).map(function (g) { return { left: g.left, right: g.right, bottom: g.bottom }; })[0] || {},
+      legendTop: (asArray(option.legend)[0] || {}).top,
+      visualMap: asArray(option.visualMap).map(function (v) {
+        return {
+          right: v.right, top: v.top, itemGap: v.itemGap,
+          itemWidth: v.itemWidth, itemHeight: v.itemHeight, fontSize: v.textStyle && v.textStyle.fontSize
+        };
+      })
     };
   }
 
@@ -81,10 +88,73 @@
     return (color && projectorColors[String(color).toLowerCase()]) || color;
   }
 
-  // stylePatch returns the option fragment that sets the current look of a chart with the
-  // given numbers of axes and series. Every value is set in both modes, so applying the
-  // patch also undoes the other mode.
-  function stylePatch(id, axes, seriesCount) {
+  // pieceDefaults are the piecewise visualMap defaults of ECharts 5 that the layout of
+  // the colour scale depends on; textGap and padding come from the visualMap base model.
+  var pieceDefaults = { itemWidth: 20, itemHeight: 14, itemGap: 10, textGap: 10, padding: 5, fontSize: 12 };
+  var measureContext = null;
+
+  // textWidth returns the width in pixels of text at fontSize in ECharts' default font
+  // family, sans-serif (Windows systems draw Microsoft YaHei, of similar width).
+  function textWidth(value, fontSize) {
+    measureContext = measureContext || document.createElement('canvas').getContext('2d');
+    measureContext.font = fontSize + 'px sans-serif';
+    return measureContext.measureText(String(value)).width;
+  }
+
+  // colourScalePatch sizes and places the piecewise colour scale (visualMap) of the
+  // haystack heatmap. Wide screens keep it right of the plot, as the server places it;
+  // narrow screens put it below the plot, which then keeps the chart's width. It
+  // returns the visualMap option and the sides of the first grid that leave it room.
+  function colourScalePatch(id, visualMap, ink, presenting, narrow) {
+    var base = (serverStyle[id] || {}).visualMap;
+    base = (base && base[0]) || {};
+    var grid = (serverStyle[id] || {}).grid || {};
+    var server = {
+      itemWidth: base.itemWidth !== undefined ? base.itemWidth : pieceDefaults.itemWidth,
+      itemHeight: base.itemHeight !== undefined ? base.itemHeight : pieceDefaults.itemHeight,
+      itemGap: base.itemGap !== undefined ? base.itemGap : pieceDefaults.itemGap,
+      fontSize: base.fontSize !== undefined ? base.fontSize : pieceDefaults.fontSize
+    };
+    // On a projector the scale's swatches and labels match the legend's 17 px type.
+    var size = presenting ? { itemWidth: 28, itemHeight: 22, itemGap: 8, fontSize: 17 } : server;
+    var pieces = visualMap.pieces || [];
+    var labelWidth = 0;
+    pieces.forEach(function (piece) { labelWidth = Math.max(labelWidth, textWidth(piece.label || '', size.fontSize)); });
+    var pad = pieceDefaults.padding;
+    var width = Math.ceil(labelWidth + pieceDefaults.textGap + size.itemWidth + 2 * pad);
+    var height = pieces.length * size.itemHeight + Math.max(0, pieces.length - 1) * size.itemGap + 2 * pad;
+    var option = {
+      itemWidth: size.itemWidth, itemHeight: size.itemHeight, itemGap: size.itemGap,
+      textStyle: { fontSize: size.fontSize, color: ink }
+    };
+    var sides = { left: grid.left, right: grid.right, bottom: grid.bottom };
+    var serverRight = parseFloat(grid.right) || 0;
+    var serverBottom = parseFloat(grid.bottom) || 0;
+    if (narrow) {
+      // Setting left and bottom, with right and top null, moves the scale; ECharts keeps
+      // only one of each pair for a visualMap.
+      option.left = grid.left;
+      option.bottom = 0;
+      option.right = null;
+      option.top = null;
+      sides.right = 16;
+      sides.bottom = serverBottom + height + 4;
+    } else {
+      option.right = base.right;
+      option.top = base.top;
+      option.left = null;
+      option.bottom = null;
+      sides.right = Math.max(serverRight, width + 8);
+    }
+    return { visualMap: [option], grid: sides };
+  }
+
+  // stylePatch returns the option fragment that sets the current look of a chart drawn
+  // from option. Every value is set in both modes, so applying the patch also undoes the
+  // other mode.
+  function stylePatch(id, option) {
+    var axes = { x: asArray(option.xAxis), y: asArray(option.yAxis) };
+    var seriesCount = asArray(option.series).length;
     var presenting = root.classList.contains('presenting') && !printing;
     var narrow = narrowScreen.matches && !printing;
     var font = presenting ? { title: 24, legend: 17, axis: 16 } : { title: narrow ? 15 : 18, legend: 12, axis: 12 };
@@ -106,7 +176,7 @@
     // The server's charts never animate their data; with reduced motion the tooltip also
     // jumps instead of gliding, and the scrolling legend pages without sliding.
     var still = reducedMotion.matches;
-    return {
+    var patch = {
       animation: false,
       aria: { enabled: true, label: { description: describe(id) } },
       title: { textStyle: { fontSize: font.title, color: ink.title } },
@@ -121,6 +191,13 @@
       yAxis: axes.y.map(axis),
       series: series
     };
+    var visualMap = asArray(option.visualMap)[0];
+    if (visualMap && visualMap.type === 'piecewise' && patch.grid.length) {
+      var scale = colourScalePatch(id, visualMap, ink.legend, presenting, narrow);
+      patch.visualMap = scale.visualMap;
+      Object.keys(scale.grid).forEach(function (side) { patch.grid[0][side] = scale.grid[side]; });
+    }
+    return patch;
   }
 
   // merge copies patch into target: objects key by key, arrays item by item. An object
@@ -146,16 +223,14 @@
   // full setOption.
   function styleOption(id, option) {
     recordServerStyle(id, option);
-    var axes = { x: asArray(option.xAxis), y: asArray(option.yAxis) };
-    return merge(option, stylePatch(id, axes, asArray(option.series).length));
+    return merge(option, stylePatch(id, option));
   }
   window.focalLabClassroom = { styleOption: styleOption };
 
   // restyle applies the current look to a chart that is already drawn, keeping its data.
   function restyle(id) {
     var chart = window.focalLab.charts[id];
-    var current = chart.getOption();
-    chart.setOption(stylePatch(id, { x: asArray(current.xAxis), y: asArray(current.yAxis) }, asArray(current.series).length));
+    chart.setOption(stylePatch(id, chart.getOption()));
   }
 
   function restyleAll() {
@@ -167,10 +242,23 @@
 
   // ---- status messages for keyboard users ----
 
+  // toastMillis is how long a message stays on screen: long enough to read two short
+  // sentences.
+  var toastMillis = 4000;
+  var toastTimer = null;
+
+  // say shows a message on screen for toastMillis and reads it out through a polite live
+  // region. The visible copy is hidden from screen readers, so they hear it once.
   function say(message) {
     var live = byId('classroom-status');
     live.textContent = '';
     window.setTimeout(function () { live.textContent = message; }, 50);
+
+    var toast = byId('classroom-toast');
+    toast.textContent = message;
+    toast.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(function () { toast.hidden = true; }, toastMillis);
   }
 
   // ---- presenter mode ----
@@ -568,6 +656,12 @@
     status.setAttribute('role', 'status');
     status.setAttribute('aria-live', 'polite');
     document.body.appendChild(status);
+    var toast = document.createElement('div');
+    toast.id = 'classroom-toast';
+    toast.className = 'toast';
+    toast.hidden = true;
+    toast.setAttribute('aria-hidden', 'true');
+    document.body.appendChild(toast);
 
     document.addEventListener('keydown', onKey);
     document.addEventListener('focallab:update', onChartsUpdated);

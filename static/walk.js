@@ -185,7 +185,7 @@
 
   function applyQuestion(section, q) {
     var box = section.querySelector('.question');
-    box.setAttribute('data-correct', String(q.correct));
+    box.setAttribute('data-correct', (q.correct || []).join(','));
     box.querySelector('[data-part=answer]').textContent = q.answer;
     var labels = box.querySelectorAll('.choice');
     q.choices.forEach(function (c, i) {
@@ -338,10 +338,13 @@
     var details = box.querySelector('details');
     var verdict = box.querySelector('.verdict');
     if (!details.open) { verdict.textContent = ''; return; }
-    var correct = parseInt(box.getAttribute('data-correct'), 10);
+    // data-correct lists every choice the result supports (tied choices
+    // included); it is empty while the result is pending.
+    var attr = box.getAttribute('data-correct');
+    var correct = attr ? attr.split(',').map(function (v) { return parseInt(v, 10); }) : [];
     var pick = chosen(box);
-    if (correct < 0 || pick < 0) { verdict.textContent = ''; return; }
-    verdict.textContent = pick === correct ? text.right : text.wrong;
+    if (correct.length === 0 || pick < 0) { verdict.textContent = ''; return; }
+    verdict.textContent = correct.indexOf(pick) >= 0 ? text.right : text.wrong;
   }
 
   function bindQuestions() {

@@ -21,7 +21,10 @@ type Classroom struct {
 	Exports []ExportLink
 
 	ShareControls []ShareControl
-	Shortcuts     []Shortcut
+	// ShareWarning is set when the page was opened at a loopback address, which the
+	// teacher link and its QR code then contain, so students cannot open them.
+	ShareWarning *ShareWarning
+	Shortcuts    []Shortcut
 
 	// LossGroupHidden and DataGroupHidden are true when a teacher link hides every
 	// control of the group, so its empty frame is not shown either.
@@ -55,6 +58,14 @@ type ExportLink struct {
 type ShareControl struct {
 	Name  string // a config.Controls name
 	Label string
+}
+
+// ShareWarning tells the teacher that the link names this computer only and how to
+// serve the class instead.
+type ShareWarning struct {
+	Title   string
+	Text    string
+	Command string // the shell command that serves the app on every network interface
 }
 
 // Shortcut is one line of the keyboard help.

@@ -14,6 +14,9 @@ type Page struct {
 	CopyHref       string // the absolute link of the view
 
 	Notices []string
+	// NoticesOther repeats Notices in OtherLang, so a notice reads in both languages.
+	NoticesOther []string
+	OtherLang    string
 
 	Alpha, Gamma   Slider
 	Ratio          Select

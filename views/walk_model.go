@@ -1,6 +1,11 @@
 package views
 
-import "focallab/i18n"
+import (
+	"strconv"
+	"strings"
+
+	"focallab/i18n"
+)
 
 // WalkPage is everything the walkthrough at /learn shows, already computed
 // and formatted.
@@ -94,13 +99,23 @@ type WalkCard struct {
 	Ratio, Size int
 }
 
-// WalkQuestion is the prediction question at the end of a section. Correct
-// is the index of the choice that the computed result supports.
+// WalkQuestion is the prediction question at the end of a section.
 type WalkQuestion struct {
 	Prompt  string   `json:"prompt"`
 	Choices []string `json:"choices"`
-	Correct int      `json:"correct"`
-	Answer  string   `json:"answer"`
+	// Correct lists the indices of the choices that the computed result
+	// supports: more than one where choices tie, none while it is pending.
+	Correct []int  `json:"correct"`
+	Answer  string `json:"answer"`
+}
+
+// CorrectAttr returns Correct as a comma list for the data-correct attribute.
+func (q WalkQuestion) CorrectAttr() string {
+	parts := make([]string, len(q.Correct))
+	for i, c := range q.Correct {
+		parts[i] = strconv.Itoa(c)
+	}
+	return strings.Join(parts, ",")
 }
 
 // WalkClient is handed to the walkthrough script as JSON.
