@@ -15,7 +15,7 @@ const pageCacheSize = 32
 
 // pageCache keeps the most recently rendered main pages. A page is a function
 // of its scheme, host, language and query alone, and every student of a class
-// loads the same link, so a hit skips the replay, the view model and the templ
+// loads the same link. A hit skips the replay, the view model and the templ
 // rendering, which take most of a page's server time (BENCHMARKS.md). The gzip
 // middleware still compresses every response. The zero value is an empty cache.
 //
@@ -33,8 +33,8 @@ type cachedPage struct {
 	body        []byte
 }
 
-// pageKey returns the cache key of a main-page request: everything that
-// handlers.page reads from it.
+// pageKey returns the cache key of a main-page request, made of everything
+// that (*App).page reads from the request.
 func pageKey(c echo.Context) string {
 	req := c.Request()
 	scheme := "http"

@@ -47,11 +47,11 @@ func (a *App) apiShare(c echo.Context) error {
 	return c.JSON(http.StatusOK, shareResponse{Link: shareLink(req), QR: "/qr.svg?" + cfg.Query()})
 }
 
-// loopbackHost returns the host name of base when it names only the computer that opened
-// it: a loopback address (127.0.0.0/8, ::1), localhost or a name under .localhost
-// (RFC 6761), or the unspecified address 0.0.0.0 or ::, which browsers also send to the
-// local machine. A student's phone cannot open a link to such a host. For every other
-// host, and for a base that does not parse, it returns "".
+// loopbackHost returns the host name of base when only the computer that opened it can
+// reach it, so a student's phone cannot. Such hosts are the loopback addresses
+// (127.0.0.0/8, ::1), localhost and names under .localhost (RFC 6761), and the
+// unspecified addresses 0.0.0.0 and ::, which browsers also send to the local machine.
+// For every other host, and for a base that does not parse, it returns "".
 func loopbackHost(base string) string {
 	u, err := url.Parse(base)
 	if err != nil {

@@ -1,6 +1,9 @@
 package sim
 
-import "testing"
+import (
+	"sync"
+	"testing"
+)
 
 func TestRunCloneContinuesIdentically(t *testing.T) {
 	cfg := defaultConfig()
@@ -77,5 +80,25 @@ func TestRunCloneAllocations(t *testing.T) {
 	c.Frame() // grows the clone's evaluation buffers
 	if allocs := testing.AllocsPerRun(20, c.Step); allocs != 0 {
 		t.Errorf("clone Step allocates %g times, want 0", allocs)
+	}
+}
+
+func TestRunCloneConcurrent(t *testing.T) {
+	r := NewRun(defaultConfig())
+	stepTo(r, 20)
+	frames := make([]Frame, 4)
+	var wg sync.WaitGroup
+	for i := range frames {
+		wg.Go(func() {
+			c := r.Clone()
+			stepTo(c, 40)
+			frames[i] = c.Frame()
+		})
+	}
+	wg.Wait()
+	for i, f := range frames[1:] {
+		if f != frames[0] {
+			t.Errorf("clone %d frame %+v, clone 0 frame %+v; want equal", i+1, f, frames[0])
+		}
 	}
 }

@@ -175,7 +175,8 @@ func (r *Run) allocScratch() {
 // to come, and shares the training and held-out splits, which no Run
 // modifies. Stepping the clone gives bit-identical Frames to stepping r, and
 // neither affects the other. The clone gets its own scratch buffers, so its
-// first Frame allocates them again.
+// first Frame allocates them again. Clone only reads r, so several goroutines
+// may clone one Run at once as long as none steps it or calls its Frame.
 func (r *Run) Clone() *Run {
 	c := *r
 	c.cfg.Changes = slices.Clone(r.cfg.Changes)

@@ -88,13 +88,13 @@
     return (color && projectorColors[String(color).toLowerCase()]) || color;
   }
 
-  // pieceDefaults are the piecewise visualMap defaults of ECharts 5 that the layout of
-  // the colour scale depends on; textGap and padding come from the visualMap base model.
+  // pieceDefaults are the ECharts 5.6 defaults that the layout of a piecewise visualMap
+  // depends on. textGap and padding are those of every visualMap.
   var pieceDefaults = { itemWidth: 20, itemHeight: 14, itemGap: 10, textGap: 10, padding: 5, fontSize: 12 };
   var measureContext = null;
 
-  // textWidth returns the width in pixels of text at fontSize in ECharts' default font
-  // family, sans-serif (Windows systems draw Microsoft YaHei, of similar width).
+  // textWidth measures text at fontSize in sans-serif, ECharts 5.6's default font family.
+  // NOTE: on Windows ECharts draws Microsoft YaHei, so the width there is an estimate.
   function textWidth(value, fontSize) {
     measureContext = measureContext || document.createElement('canvas').getContext('2d');
     measureContext.font = fontSize + 'px sans-serif';
@@ -102,8 +102,8 @@
   }
 
   // colourScalePatch sizes and places the piecewise colour scale (visualMap) of the
-  // haystack heatmap. Wide screens keep it right of the plot, as the server places it;
-  // narrow screens put it below the plot, which then keeps the chart's width. It
+  // haystack heatmap. Wide screens keep it right of the plot, where the server puts it.
+  // Narrow screens move it below the plot, so the plot keeps the chart's width. It
   // returns the visualMap option and the sides of the first grid that leave it room.
   function colourScalePatch(id, visualMap, ink, presenting, narrow) {
     var base = (serverStyle[id] || {}).visualMap;
@@ -115,6 +115,7 @@
       itemGap: base.itemGap !== undefined ? base.itemGap : pieceDefaults.itemGap,
       fontSize: base.fontSize !== undefined ? base.fontSize : pieceDefaults.fontSize
     };
+
     // On a projector the scale's swatches and labels match the legend's 17 px type.
     var size = presenting ? { itemWidth: 28, itemHeight: 22, itemGap: 8, fontSize: 17 } : server;
     var pieces = visualMap.pieces || [];
@@ -123,6 +124,7 @@
     var pad = pieceDefaults.padding;
     var width = Math.ceil(labelWidth + pieceDefaults.textGap + size.itemWidth + 2 * pad);
     var height = pieces.length * size.itemHeight + Math.max(0, pieces.length - 1) * size.itemGap + 2 * pad;
+
     var option = {
       itemWidth: size.itemWidth, itemHeight: size.itemHeight, itemGap: size.itemGap,
       textStyle: { fontSize: size.fontSize, color: ink }
@@ -131,8 +133,8 @@
     var serverRight = parseFloat(grid.right) || 0;
     var serverBottom = parseFloat(grid.bottom) || 0;
     if (narrow) {
-      // Setting left and bottom, with right and top null, moves the scale; ECharts keeps
-      // only one of each pair for a visualMap.
+      // ECharts keeps one side of each pair for a visualMap, so setting left and bottom
+      // with right and top null moves the scale.
       option.left = grid.left;
       option.bottom = 0;
       option.right = null;

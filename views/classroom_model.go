@@ -60,8 +60,8 @@ type ShareControl struct {
 	Label string
 }
 
-// ShareWarning tells the teacher that the link names this computer only and how to
-// serve the class instead.
+// ShareWarning is the teacher-link dialog's notice that the link names this computer
+// only, with the command that serves a class instead.
 type ShareWarning struct {
 	Title   string
 	Text    string
