@@ -31,6 +31,7 @@ type App struct {
 	requests     requestMetrics
 	walk         walkCache // memoised models and sweeps of the walkthrough
 	pages        pageCache // rendered main pages
+	curves       pageCache // /api/charts responses: a slider position maps to one response
 }
 
 // NewApp returns an App with a fresh run service and the default limits of live.HubConfig.
@@ -108,7 +109,7 @@ func (a *App) NewServer() *echo.Echo {
 
 	e.GET("/", a.page, a.pages.middleware)
 	e.GET("/api/loss", a.apiLoss)
-	e.GET("/api/charts", a.apiCharts)
+	e.GET("/api/charts", a.apiCharts, a.curves.middleware)
 	e.GET("/api/train", a.apiTrain)
 	e.GET("/api/stream", a.apiStream)
 	e.GET("/learn", a.walkPage)

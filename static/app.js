@@ -90,7 +90,8 @@
   // ---- charts 1 and 2 follow the α, γ and log-axis controls ----
 
   var chartRequest = 0;
-  var chartTimer = null;
+  var chartTimer = null; // 'busy' while a /api/charts request is in flight
+  var chartPending = false; // a slider moved while the request was in flight
   var inputAt = null; // timeStamp of the first input not yet drawn, for focalLab.latencies
 
   function refreshCurves() {
@@ -100,6 +101,10 @@
     query.delete('step');
     query.set('alpha', current.alpha);
     query.set('gamma', current.gamma);
+    var release = function () {
+      chartTimer = null;
+      if (chartPending) { chartPending = false; chartTimer = 'busy'; refreshCurves(); }
+    };
     fetch('/api/charts?' + query.toString(), { headers: { Accept: 'application/json' } })
       .then(function (r) { if (!r.ok) { throw new Error('status ' + r.status); } return r.json(); })
       .then(function (data) {
@@ -121,7 +126,8 @@
         // ECharts 5.6's setOption paints the canvas before it returns, so both charts are redrawn here.
         if (inputAt !== null) { window.focalLab.latencies.push(performance.now() - inputAt); inputAt = null; }
       })
-      .catch(function () { /* the next slider move retries; the old chart stays */ });
+      .catch(function () { /* the next slider move retries; the old chart stays */ })
+      .then(release);
   }
 
   function onLiveInput(event) {
@@ -143,8 +149,13 @@
       input.setAttribute('aria-valuetext', format(text['valuetext_' + input.name], { value: input.value }));
     }
     writeAddress(true);
+    // Fetch at once, but keep one request in flight: moves made meanwhile are folded
+    // into one follow-up request, so a fast drag costs a few requests, not one per event.
     if (chartTimer === null) {
-      chartTimer = requestAnimationFrame(function () { chartTimer = null; refreshCurves(); });
+      chartTimer = 'busy';
+      refreshCurves();
+    } else {
+      chartPending = true;
     }
   }
 
