@@ -222,9 +222,13 @@ func (h *Hub) acquire(b *broadcast) bool {
 		return true
 	case <-b.ctx.Done():
 		h.mu.Lock()
-		h.removeWaitingLocked(b)
+		handed := !h.removeWaitingLocked(b)
 		closed := h.closed
 		h.mu.Unlock()
+		if handed {
+			// release gave b a slot just as b was cancelled; pass the slot on.
+			h.release()
+		}
 		if closed {
 			h.finish(b, EndShutdown)
 		}
@@ -248,14 +252,18 @@ func (h *Hub) release() {
 	h.renumberLocked()
 }
 
-func (h *Hub) removeWaitingLocked(b *broadcast) {
+// removeWaitingLocked takes b out of the queue and reports whether it was still there.
+func (h *Hub) removeWaitingLocked(b *broadcast) bool {
+	found := false
 	for i, w := range h.waiting {
 		if w == b {
 			h.waiting = append(h.waiting[:i], h.waiting[i+1:]...)
+			found = true
 			break
 		}
 	}
 	h.renumberLocked()
+	return found
 }
 
 // renumberLocked gives every queued run its current place and wakes its subscribers.

@@ -349,3 +349,34 @@ func TestFrameEvery(t *testing.T) {
 		}
 	}
 }
+
+func TestHubCancelWhileQueuedFreesSlot(t *testing.T) {
+	// One slot and many queued runs whose clients leave at once: every slot handed to a
+	// run that was cancelled in the same moment must come back.
+	hub := testHub(HubConfig{MaxRunning: 1, MaxQueued: 64})
+	for round := 0; round < 20; round++ {
+		var subs []*Subscription
+		for seed := 1; seed <= 6; seed++ {
+			sub, err := hub.Subscribe(shortRun(t, fmt.Sprintf("&steps=5000&speed=1&seed=%d", 100*round+seed)), 0, 5000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			subs = append(subs, sub)
+		}
+		time.Sleep(5 * time.Millisecond)
+		for _, sub := range subs {
+			sub.Close()
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		s := hub.Stats()
+		if s.ComputingRuns == 0 && s.QueuedRuns == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after every client left: %+v, want no computing or queued runs", s)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
