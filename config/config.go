@@ -406,10 +406,19 @@ func (c Config) value(name string) string {
 }
 
 // Query writes the canonical query string: parameters in table order, defaults left
-// out except lang.
-// Parse(Query()) returns the same Config.
+// out except lang. Parse(Query()) returns the same Config.
 func (c Config) Query() string {
-	return c.query(func(Rule) bool { return true })
+	var parts []string
+	for _, r := range Rules {
+		v := c.value(r.Name)
+		// lang is written even at its default: without it the receiver's
+		// Accept-Language would pick the language, and a Chinese link would open in English.
+		if v == r.Default && r.Name != "lang" {
+			continue
+		}
+		parts = append(parts, r.Name+"="+escape(v))
+	}
+	return strings.Join(parts, "&")
 }
 
 // RunQuery writes only the parameters that determine the training run, always all of
@@ -439,20 +448,6 @@ func (c Config) Values() url.Values {
 		q.Set(r.Name, c.value(r.Name))
 	}
 	return q
-}
-
-func (c Config) query(keep func(Rule) bool) string {
-	var parts []string
-	for _, r := range Rules {
-		v := c.value(r.Name)
-		// lang is written even at its default: without it the receiver's
-		// Accept-Language would pick the language, and a Chinese link would open in English.
-		if !keep(r) || (v == r.Default && r.Name != "lang") {
-			continue
-		}
-		parts = append(parts, r.Name+"="+escape(v))
-	}
-	return strings.Join(parts, "&")
 }
 
 // escape percent-encodes a value but keeps ':' and ',' readable, since change lists use them.

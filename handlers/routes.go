@@ -1,5 +1,5 @@
-// Package handlers serves Focal Lab over HTTP: it parses requests, asks sim/, live/ and
-// charts/ for the numbers, builds view models and renders them with views/.
+// Package handlers serves Focal Lab over HTTP. It parses requests, gets the numbers
+// from sim/, live/ and charts/, builds view models and renders them with views/.
 package handlers
 
 import (
@@ -24,9 +24,7 @@ type App struct {
 	Hub  *live.Hub
 	Log  *slog.Logger
 
-	// done is closed when the server starts shutting down, so open streams end with a
-	// final event instead of being cut.
-	done         chan struct{}
+	// shuttingDown turns /readyz to 503 once BeginShutdown runs.
 	shuttingDown atomic.Bool
 	requests     requestMetrics
 	walk         walkCache // memoised models and sweeps of the walkthrough
@@ -46,15 +44,15 @@ func NewAppWithLimits(logger *slog.Logger, limits live.HubConfig) *App {
 		Live: svc,
 		Hub:  live.NewHub(svc, limits, encodeFrame, encodeEnd, encodeQueue),
 		Log:  logger,
-		done: make(chan struct{}),
 	}
 }
 
 // BeginShutdown marks the app as stopping: /readyz turns 503 and streams end.
 // It is safe to call more than once.
 func (a *App) BeginShutdown() {
+	// Closing the hub ends every open stream with a final "shutdown" event, so
+	// browsers do not reconnect and http.Server.Shutdown does not wait on them.
 	if a.shuttingDown.CompareAndSwap(false, true) {
-		close(a.done)
 		a.Hub.Close()
 	}
 }
@@ -81,10 +79,10 @@ func (a *App) NewServer() *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = a.handleError
 
-	// Order matters: recover first so a panic anywhere below becomes a logged 500 page;
-	// then reject over-long queries before any parsing; then time the request (the
-	// error page included, since logRequests renders errors); then log it; then set
-	// security headers on every response, errors included; compress last, nearest the body.
+	// Order matters. Recover comes first, so a panic anywhere below becomes a logged 500
+	// page. Over-long queries are rejected before any parsing. Timing wraps logging,
+	// because logRequests renders error pages and their time counts. Security headers go
+	// on every response, errors included, and compression sits nearest the body.
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			a.Log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))

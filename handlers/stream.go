@@ -47,10 +47,10 @@ type queueEvent struct {
 	Position int `json:"position"` // 1 is next in line
 }
 
-// apiStream continues a run from step `from` to step `to` as Server-Sent Events: a
-// "queued" event while the run waits for a computing slot, a "frame" event per frame,
-// then one "end" event, after which the client closes the stream instead of
-// reconnecting. Clients asking for the same stream share one computation.
+// apiStream continues a run from step `from` to step `to` as Server-Sent Events. It
+// sends "queued" events while the run waits for a computing slot, a "frame" event per
+// frame, then one "end" event, after which the client closes the stream instead of
+// reconnecting. Clients requesting the same stream share one computation.
 // GET /api/stream?<page parameters>&from=S&to=T.
 func (a *App) apiStream(c echo.Context) error {
 	req := c.Request()
@@ -82,7 +82,7 @@ func (a *App) apiStream(c echo.Context) error {
 
 	sub, err := a.Hub.Subscribe(cfg, from, to)
 	if err != nil {
-		// The hub is shut down: say so in the stream, so the browser does not retry.
+		// The hub is shut down. A final event in the stream keeps the browser from retrying.
 		if write([]byte("event: end\ndata: "+string(encodeEnd(live.EndShutdown, from))+"\n\n")) == nil {
 			_ = rc.Flush() // the client may already be gone; nothing else to do
 		}

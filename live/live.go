@@ -2,7 +2,8 @@
 // replays a run to any step, lists the frames a run shows, and paces a stream of frames.
 //
 // A run is determined by its config.Config alone, so any server can recompute any
-// step of any link; the only state kept here is a small cache of generated datasets.
+// step of any link. The only state kept here is caches: generated datasets and
+// shared replays.
 package live
 
 import (
@@ -51,7 +52,7 @@ type replayResult struct {
 	done   chan struct{}
 	run    *sim.Run
 	frames []sim.Frame
-	// waiters counts the requests waiting for the result; when it drops to 0 before the
+	// waiters counts the requests waiting for the result. When it drops to 0 before the
 	// computation got a slot, abandon is closed and nothing is computed.
 	waiters int
 	started bool
@@ -244,9 +245,9 @@ type Event struct {
 	Run   *sim.Run   // the run, for reading the models of a heat event
 }
 
-// Stream continues cfg's run from step `from` to step `to` (at most cfg.Steps), calling
-// emit with each frame, one every interval; the frame at `to` is always sent. It returns nil when the run is complete, ctx.Err() when
-// the client went away, or emit's error.
+// Stream continues cfg's run from step `from` to step `to` (at most cfg.Steps) and
+// calls emit with each frame, one every interval. The frame at `to` is always sent.
+// Stream returns nil when the run is complete, ctx.Err() when ctx ends, or emit's error.
 func (s *Service) Stream(ctx context.Context, cfg config.Config, from, to int, interval time.Duration, emit func(Event) error) error {
 	to = min(to, cfg.Steps)
 	run, err := s.fastForward(ctx, cfg, from)

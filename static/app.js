@@ -17,7 +17,7 @@
   var markers = [];
   var framesReceived = 0;
   var lastUrlWrite = 0;
-  // current holds the α and γ on the sliders. Before the run starts they are also the
+  // current is the α and γ on the sliders. Before the run starts they are also the
   // link's start values; during a run the link keeps the start values and records each
   // move as a change, so replaying the link reproduces the run.
   var current = { alpha: valueOf('in-alpha', config.startAlpha), gamma: valueOf('in-gamma', config.startGamma) };
